@@ -1,0 +1,142 @@
+"""Checks of build_model and init_weights: shapes, layer order, dropout, logits, Xavier statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+import pytest
+import torch
+from torch import nn
+
+from grader.checking import fail, require
+from grader.nn_probes import describe_order, layer_sequence
+from grader.stats import xavier_problem
+
+BatchNorm = nn.modules.batchnorm._BatchNorm
+ORDER_KINDS = (nn.Linear, BatchNorm, nn.ReLU, nn.Dropout)
+EXPECTED_ORDER = "Linear -> BatchNorm -> ReLU -> Dropout -> Linear -> BatchNorm -> ReLU -> Dropout -> Linear"
+# Each Xavier check fails a correct model with probability at most this (see grader/stats.py).
+XAVIER_FALSE_FAIL = 1e-6
+
+
+def linear_shapes(model: nn.Module, batch: torch.Tensor) -> list[tuple[int, int]]:
+    return [(m.in_features, m.out_features) for m in layer_sequence(model, batch, (nn.Linear,))]
+
+
+def expected_shapes(hidden: tuple[int, int]) -> list[tuple[int, int]]:
+    return [(784, hidden[0]), (hidden[0], hidden[1]), (hidden[1], 10)]
+
+
+def require_shapes(model: nn.Module, batch: torch.Tensor, hidden: tuple[int, int]) -> None:
+    __tracebackhide__ = True
+    shapes = linear_shapes(model, batch)
+    want = expected_shapes(hidden)
+    require(shapes == want, f"the Linear layers should run as {_arrows(want)}, but they run as "
+            f"{_arrows(shapes) if shapes else '(no Linear layer)'}.")
+
+
+def _arrows(shapes: list[tuple[int, int]]) -> str:
+    return ", ".join(f"{a} -> {b}" for a, b in shapes)
+
+
+def require_matching_batchnorm(model: nn.Module, batch: torch.Tensor) -> None:
+    __tracebackhide__ = True
+    sequence = layer_sequence(model, batch, (nn.Linear, BatchNorm))
+    norms = [(i, m) for i, m in enumerate(sequence) if isinstance(m, BatchNorm)]
+    require(len(norms) == 2, f"a BatchNorm1d should follow each of the 2 hidden Linear layers, found {len(norms)}.")
+    for i, norm in norms:
+        before = sequence[i - 1] if i > 0 else None
+        require(isinstance(norm, nn.BatchNorm1d), f"use torch.nn.BatchNorm1d, not {type(norm).__name__}.")
+        require(isinstance(before, nn.Linear) and before.out_features == norm.num_features,
+                f"BatchNorm1d({norm.num_features}) should match the {getattr(before, 'out_features', '?')} "
+                "outputs of the Linear layer before it.")
+
+
+@pytest.mark.points(2)
+def check_layer_shapes(model: nn.Module, batch: torch.Tensor) -> None:
+    """The Linear layers map 784 -> 100 -> 100 -> 10 and the model outputs 10 scores per image."""
+    require_shapes(model, batch, (100, 100))
+    model.eval()
+    with torch.no_grad():
+        out = model(batch)
+    require(tuple(out.shape) == (64, 10), f"for 64 images the model should output shape (64, 10), got {tuple(out.shape)}.")
+
+
+@pytest.mark.points(1)
+def check_batchnorm_sizes(model: nn.Module, batch: torch.Tensor) -> None:
+    """Each hidden Linear layer is followed by a BatchNorm1d of matching size."""
+    require_matching_batchnorm(model, batch)
+
+
+@pytest.mark.points(2)
+def check_layer_order(model: nn.Module, batch: torch.Tensor) -> None:
+    """The layers run in the order Linear -> BatchNorm -> ReLU -> Dropout (twice), then Linear."""
+    order = describe_order(layer_sequence(model, batch, ORDER_KINDS))
+    require(order == EXPECTED_ORDER, f"the layers run as {order}, but the homework asks for {EXPECTED_ORDER}.")
+
+
+@pytest.mark.points(1)
+def check_dropout_p(model: nn.Module, batch: torch.Tensor) -> None:
+    """Both hidden layers use Dropout with p = 0.3."""
+    dropouts = layer_sequence(model, batch, (nn.Dropout,))
+    require(len(dropouts) == 2, f"a Dropout(p=0.3) should follow each of the 2 hidden ReLUs, found {len(dropouts)}.")
+    ps = [float(d.p) for d in dropouts]  # type: ignore[arg-type]
+    require(all(abs(p - 0.3) < 1e-9 for p in ps), f"Dropout should use p=0.3, but the model uses p={ps}.")
+
+
+@pytest.mark.points(1)
+def check_logits_output(model: nn.Module, batch: torch.Tensor) -> None:
+    """The model outputs raw scores (logits); CrossEntropyLoss applies the softmax itself."""
+    model.eval()
+    with torch.no_grad():
+        out = model(batch).double()
+    ones = torch.ones(out.shape[0], dtype=torch.float64)
+    if bool((out >= 0).all()) and torch.allclose(out.sum(dim=1), ones, atol=1e-4):
+        fail("the model ends with a softmax, but CrossEntropyLoss applies softmax itself: return the last "
+             "Linear layer's output (logits).")
+    if torch.allclose(torch.logsumexp(out, dim=1), ones - 1, atol=1e-4):
+        fail("the model ends with a log-softmax, but CrossEntropyLoss applies it itself: return the last "
+             "Linear layer's output (logits).")
+
+
+def require_xavier(model: nn.Module, batch: torch.Tensor, where: str) -> None:
+    __tracebackhide__ = True
+    linears = list(dict.fromkeys(layer_sequence(model, batch, (nn.Linear,))))
+    require(bool(linears), "the model has no Linear layer to check.")
+    for index, layer in enumerate(linears, start=1):
+        problem = xavier_problem(layer.weight, XAVIER_FALSE_FAIL / len(linears))
+        if problem:
+            fail(f"{where}, Linear layer {index} ({layer.in_features} -> {layer.out_features}) {problem}; "
+                 "initialise every Linear weight with torch.nn.init.xavier_uniform_ (or xavier_normal_).")
+
+
+@pytest.mark.points(2)
+def check_build_model_xavier(model: nn.Module, batch: torch.Tensor) -> None:
+    """Right after build_model, every Linear weight follows Xavier: variance 2/(fan_in+fan_out)."""
+    require_xavier(model, batch, "right after build_model()")
+
+
+@pytest.mark.points(1)
+def check_init_weights_xavier(submission: ModuleType, batch: torch.Tensor) -> None:
+    """init_weights(model) gives every Linear layer of any model a Xavier-distributed weight."""
+    probe = nn.Sequential(nn.Linear(784, 300), nn.ReLU(), nn.Sequential(nn.Linear(300, 50), nn.Linear(50, 10)))
+    result = submission.init_weights(probe)
+    require(result is None or result is probe, "init_weights(model) should change the model in place.")
+    require_xavier(probe, batch, "after init_weights(model) on a 784-300-50-10 model")
+
+
+@pytest.mark.points(1, visibility="hidden")
+def check_build_model_hidden_sizes(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
+    """build_model(hidden=(200, 150)) builds 784 -> 200 -> 150 -> 10 with matching BatchNorm sizes."""
+    model = build(hidden=(200, 150))
+    require_shapes(model, batch, (200, 150))
+    require_matching_batchnorm(model, batch)
+
+
+@pytest.mark.points(1, visibility="hidden")
+def check_build_model_dropout_argument(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
+    """build_model(p=0.5) uses p = 0.5 in both Dropout layers."""
+    ps = [float(d.p) for d in layer_sequence(build(p=0.5), batch, (nn.Dropout,))]  # type: ignore[arg-type]
+    require(len(ps) == 2 and all(abs(p - 0.5) < 1e-9 for p in ps),
+            f"build_model(p=0.5) should use p=0.5 in both Dropout layers, got {ps}.")

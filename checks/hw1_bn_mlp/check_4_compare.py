@@ -1,0 +1,37 @@
+"""Q1-2: one consistent row per hidden-size configuration."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+
+from grader.checking import require
+from grader.data import load_mnist_tensors
+from grader.loaders import TensorLoader
+
+CONFIGS = [(32, 16), (20, 30)]
+
+
+@pytest.mark.points(2, visibility="hidden")
+def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device) -> None:
+    """compare_hidden_sizes returns one row per config with matching layer sizes and numbers in range."""
+    (train_x, train_y), (test_x, test_y) = (load_mnist_tensors(mnist_root, train=t) for t in (True, False))
+    train = TensorLoader(train_x[:2000], train_y[:2000], 100, shuffle=True, drop_last=True)
+    test = TensorLoader(test_x[:500], test_y[:500], 100)
+    rows = submission.compare_hidden_sizes(CONFIGS, train, test, epochs=1, lr=0.1, device=device)
+    require(isinstance(rows, list) and len(rows) == len(CONFIGS),
+            f"compare_hidden_sizes should return a list of {len(CONFIGS)} rows, one per config.")
+    for (h1, h2), row in zip(CONFIGS, rows):
+        require(isinstance(row, dict), "each row should be a dict.")
+        require(tuple(row.get("hidden", ())) == (h1, h2), f"row for {(h1, h2)} says hidden={row.get('hidden')}.")
+        shapes = [tuple(s) for s in row.get("linear_shapes", [])]
+        require(shapes == [(784, h1), (h1, h2), (h2, 10)], f"row for {(h1, h2)} trained Linear layers {shapes}.")
+        require(list(row.get("batchnorm_features", [])) == [h1, h2],
+                f"row for {(h1, h2)} has BatchNorm sizes {row.get('batchnorm_features')}, not {[h1, h2]}.")
+        cost, accuracy = float(row.get("train_cost", math.nan)), float(row.get("test_accuracy", math.nan))
+        require(math.isfinite(cost) and cost >= 0, f"row for {(h1, h2)} has train_cost {cost}.")
+        require(0.0 <= accuracy <= 1.0, f"row for {(h1, h2)} has test_accuracy {accuracy}, not in 0..1.")

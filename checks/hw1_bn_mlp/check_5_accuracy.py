@@ -1,0 +1,28 @@
+"""The end-to-end check: the student's model, trained by the student's code, learns MNIST."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+
+from grader.checking import require
+from grader.mnist_training import GRADING_EPOCHS, train_and_evaluate
+
+# Calibrated on the reference solution (checks/hw1_bn_mlp/CALIBRATION.md): the worst of 12 seeds
+# reached 0.9390 after 2 epochs; the threshold sits more than 1 percentage point below it.
+MIN_ACCURACY = 0.92
+
+
+@pytest.mark.points(4)
+@pytest.mark.timeout(300)
+def check_mnist_accuracy(submission: ModuleType, mnist_root: Path, device: torch.device,
+                         record_property: pytest.RecordProperty) -> None:
+    """Your build_model, train_epoch and evaluate reach the minimum test accuracy on MNIST."""
+    history = train_and_evaluate(submission, mnist_root, device)
+    record_property("history", [vars(h) for h in history])
+    accuracy = history[-1].test_accuracy
+    require(accuracy >= MIN_ACCURACY, f"after {GRADING_EPOCHS} epochs of training, evaluate() reports a test "
+            f"accuracy of {accuracy:.4f}, below the {MIN_ACCURACY} that the reference solution always beats.")

@@ -1,0 +1,78 @@
+"""Fixtures of the hw1 checks: the student's module, seeds, the device and MNIST in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+from torch import nn
+
+from grader.checking import fail
+from grader.data import ensure_mnist, load_mnist_tensors
+from grader.determinism import resolve_device, seed_everything
+from grader.messages import SubmissionError, submission_file_key
+from grader.submission import import_submission, source_file
+
+MODULE_NAME = "hw1_bn_mlp"
+
+
+@pytest.fixture(scope="session")
+def submission(pytestconfig: pytest.Config) -> ModuleType:
+    given = pytestconfig.getoption("--submission")
+    if not given:
+        raise SubmissionError("no submission was given (--submission PATH).")
+    path = Path(given)
+    pytestconfig.stash[submission_file_key] = str(source_file(path))
+    return import_submission(path, MODULE_NAME)
+
+
+@pytest.fixture(autouse=True)
+def _seeded() -> None:
+    # Every check starts from the same seed, whatever ran before it.
+    seed_everything(0)
+
+
+@pytest.fixture(scope="session")
+def device(pytestconfig: pytest.Config) -> torch.device:
+    return resolve_device(pytestconfig.getoption("--grader-device"))
+
+
+@pytest.fixture(scope="session")
+def mnist_root(pytestconfig: pytest.Config) -> Path:
+    root = pytestconfig.getoption("--grader-data-root")
+    return ensure_mnist(Path(root) if root else None, log=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_root: Path) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    return {
+        "train": load_mnist_tensors(mnist_root, train=True),
+        "test": load_mnist_tensors(mnist_root, train=False),
+    }
+
+
+@pytest.fixture
+def build(submission: ModuleType) -> Callable[..., nn.Module]:
+    """The student's build_model, insisting that it returns an nn.Module."""
+
+    def built(**kwargs: object) -> nn.Module:
+        model = submission.build_model(**kwargs)
+        if not isinstance(model, nn.Module):
+            fail(f"build_model() should return a torch.nn.Sequential, not {type(model).__name__}.")
+        return model
+
+    return built
+
+
+@pytest.fixture
+def model(build: Callable[..., nn.Module]) -> nn.Module:
+    return build()
+
+
+@pytest.fixture
+def batch() -> torch.Tensor:
+    """64 flattened images' worth of inputs on the 0..1 scale."""
+    return torch.rand(64, 784)

@@ -1,0 +1,62 @@
+"""Turn whatever stopped a check into one sentence a student can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.results import Status
+
+# Set by the checks' conftest to the file the student's code was imported from.
+submission_file_key = pytest.StashKey[str]()
+
+
+class SubmissionError(Exception):
+    """The submission could not be used at all (import failed, file missing); the message says why."""
+
+
+def student_message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> tuple[Status, str]:
+    """(status, message) for a check that did not pass."""
+    error = excinfo.value
+    if isinstance(error, SubmissionError):
+        return "error", str(error)
+    if excinfo.errisinstance(pytest.fail.Exception):
+        text = str(error)
+        if text.startswith("Timeout"):  # pytest-timeout fails the test with "Timeout (>Ns) ..."
+            return "error", f"timed out ({text.split(')')[0].removeprefix('Timeout (')}s){_where(excinfo, item)}: " \
+                "look for an endless loop or a needlessly slow step."
+        return "failed", text
+    if isinstance(error, NotImplementedError):
+        return "failed", f"{_function(excinfo, item) or 'a function'} is not implemented yet: fill its blank."
+    name = type(error).__name__
+    return "error", f"{_function(excinfo, item) or 'your code'} raised {name}: {_first_line(error)}" \
+        f"{_where(excinfo, item)}."
+
+
+def _student_frames(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> list[tuple[str, int]]:
+    path = item.config.stash.get(submission_file_key, "")
+    if not path:
+        return []
+    return [
+        (entry.frame.code.name, entry.lineno + 1)
+        for entry in excinfo.traceback
+        if Path(str(entry.path)) == Path(path)
+    ]
+
+
+def _function(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> str:
+    frames = _student_frames(excinfo, item)
+    names = [name for name, _ in frames if name != "<module>"]
+    return f"{names[0]}()" if names else ""
+
+
+def _where(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> str:
+    frames = _student_frames(excinfo, item)
+    return f" (line {frames[-1][1]} of your code)" if frames else ""
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else "(no message)"
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,93 @@
+"""Read a student's notebook as the Python source the grader imports."""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from pathlib import Path
+
+import nbformat
+
+from grader.assign import STUB_RAISE
+
+# Cells the grader never runs: the experiment (trains for minutes, prints) and anything the
+# student or the course marks as not part of the graded code.
+SKIP_TAGS = frozenset({"experiment", "skip-grading"})
+
+# IPython-only lines: "%magic", "!shell", and "x = !cmd" / "x = %magic" assignments.
+_MAGIC_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<code>(?:[%!]|[\w.]+[ \t]*=[ \t]*[%!](?!=)).*)$")
+_STUB_LINE = re.compile(r"""^[ \t]*raise[ \t]+NotImplementedError\((["'])Fill this blank!\1\)[ \t]*$""")
+
+
+class NotebookError(ValueError):
+    """The submission is not a notebook the grader can read."""
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    try:
+        with warnings.catch_warnings():
+            # Hand-edited or old notebooks often lack cell ids; nbformat warns, and the grader
+            # does not need ids, so that is not the student's problem.
+            warnings.simplefilter("ignore")
+            return nbformat.read(path, as_version=4)
+    except OSError:
+        raise  # a missing file is reported as such, not as a bad notebook
+    except Exception as exc:  # nbformat raises JSON, schema, version and plain Attribute/TypeErrors
+        raise NotebookError(f"{path} is not a valid notebook: {exc}") from exc
+
+
+def _comment_magics(source: str) -> str:
+    """Comment out IPython syntax so the cell parses as plain Python."""
+    try:
+        ast.parse(source)
+        return source  # already Python: a "%" line here continues an expression or sits in a string
+    except SyntaxError:
+        pass
+    lines = source.split("\n")
+    if lines and lines[0].lstrip().startswith("%%"):
+        # A cell magic (%%time, %%capture, %%bash) owns the whole cell, which need not be Python.
+        return "\n".join(f"# {line}" if line else "#" for line in lines)
+    out = []
+    for line in lines:
+        match = _MAGIC_LINE.match(line)
+        if match is None:
+            out.append(line)
+        elif match["indent"]:
+            # Inside a block the magic may be the only statement, so leave a statement behind.
+            out.append(f"{match['indent']}pass  # {match['code']}")
+        else:
+            out.append(f"# {match['code']}")
+    return "\n".join(out)
+
+
+def _cell_source(cell: nbformat.NotebookNode) -> str:
+    source = cell.get("source", "")
+    # A notebook built in memory may still hold the on-disk form: a list of lines.
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def notebook_to_source(nb_or_path: nbformat.NotebookNode | str | Path) -> str:
+    """The graded code cells of a notebook, in order, as one Python source."""
+    if isinstance(nb_or_path, (str, Path)):
+        nb, where = _read(Path(nb_or_path)), str(nb_or_path)
+    else:
+        nb, where = nb_or_path, "<notebook>"
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+        raise NotebookError(f"{where} is not a valid notebook: no list of cells")
+    chunks = []
+    for cell in cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "code" or SKIP_TAGS.intersection(tags):
+            continue
+        chunk = _comment_magics(_cell_source(cell)).strip("\n")
+        if chunk:
+            chunks.append(chunk)
+    # Blank lines between cells keep top-level definitions apart, as in the percent-format file.
+    return "\n\n\n".join(chunks) + "\n" if chunks else ""
+
+
+def count_stubs(source: str) -> int:
+    """How many ``raise NotImplementedError("Fill this blank!")`` lines are still unfilled."""
+    return sum(1 for line in source.splitlines() if _STUB_LINE.match(line))

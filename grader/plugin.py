@@ -1,0 +1,115 @@
+"""pytest plugin: checks are ordinary pytest tests, points ride on a marker.
+
+Built like pytest's own junitxml plugin: options, a collector kept on `config.stash`, results
+accumulated in `pytest_runtest_logreport` and written as JSON in `pytest_sessionfinish`. It never
+runs a check itself. Loaded through the `pytest11` entry point, so it is inert unless a run passes
+`--grader-results`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.messages import student_message
+from grader.results import CheckResult
+
+collector_key = pytest.StashKey["Collector"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader", "grading student submissions")
+    group.addoption("--grader-results", metavar="PATH", help="write the check results as JSON to PATH")
+    group.addoption("--submission", metavar="PATH", help="the student's .py or .ipynb to grade")
+    group.addoption("--grader-device", default="auto", choices=["auto", "cpu", "cuda"])
+    group.addoption("--grader-data-root", metavar="DIR", default=None, help="MNIST root (default: cache)")
+    group.addoption(
+        "--grader-visibility", default="all", choices=["visible", "all"],
+        help="'visible' deselects hidden checks (what students run)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "points(n, visibility='visible'): the points a check is worth; 'hidden' checks "
+        "run only at grading time",
+    )
+    if config.getoption("--grader-results", default=None):
+        collector = Collector(Path(config.getoption("--grader-results")))
+        config.stash[collector_key] = collector
+        config.pluginmanager.register(collector, "grader-collector")
+
+
+def points_of(item: pytest.Item) -> tuple[float, str]:
+    mark = item.get_closest_marker("points")
+    if mark is None:
+        return 0.0, "visible"
+    visibility = mark.kwargs.get("visibility", "visible")
+    if visibility not in ("visible", "hidden"):
+        raise pytest.UsageError(f"{item.nodeid}: visibility must be 'visible' or 'hidden'")
+    return float(mark.args[0]), visibility
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--grader-visibility") != "visible":
+        return
+    hidden = [item for item in items if points_of(item)[1] == "hidden"]
+    if hidden:
+        config.hook.pytest_deselected(items=hidden)
+        items[:] = [item for item in items if item not in hidden]
+    if collector_key in config.stash:
+        config.stash[collector_key].hidden_not_run = len(hidden)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    points, visibility = points_of(item)
+    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()  # type: ignore[union-attr]
+    report.user_properties += [
+        ("points", points), ("visibility", visibility), ("description", doc[0] if doc else ""),
+    ]
+    if call.excinfo is not None and report.failed:
+        status, message = student_message(call.excinfo, item)
+        report.user_properties += [("status", status), ("message", message)]
+    return report
+
+
+class Collector:
+    """Folds the setup/call/teardown reports of each check into one CheckResult.
+
+    Registered as a plugin object, so its methods are hooks (as pytest's LogXML is).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.hidden_not_run = 0
+        self._checks: dict[str, dict[str, Any]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        check = self._checks.setdefault(report.nodeid, {
+            "name": report.nodeid.rsplit("::", 1)[-1].removeprefix("check_"),
+            "description": props.get("description", ""),
+            "max_points": props.get("points", 0.0),
+            "visibility": props.get("visibility", "visible"),
+            "status": "passed", "message": "", "duration_s": 0.0,
+        })
+        check["duration_s"] += report.duration
+        if report.failed and check["status"] == "passed":
+            check["status"] = props.get("status", "error")
+            check["message"] = props.get("message", "this check could not run")
+
+    def pytest_sessionfinish(self) -> None:
+        results = [
+            CheckResult(points=c["max_points"] if c["status"] == "passed" else 0.0, **c)
+            for c in self._checks.values()
+        ]
+        data = {"checks": [asdict(r) for r in results], "hidden_not_run": self.hidden_not_run}
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        tmp.replace(self.path)

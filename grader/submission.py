@@ -1,0 +1,69 @@
+"""Import a student's .py or notebook as a module, turning every failure into a readable sentence."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from grader.messages import SubmissionError
+
+
+def source_file(path: Path) -> Path:
+    """The .py to import: the file itself, or the code cells of a notebook written beside a temp dir."""
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist.")
+    if path.suffix == ".py":
+        _check_utf8(path)
+        return path
+    if path.suffix == ".ipynb":
+        from grader.notebook import NotebookError, notebook_to_source
+
+        try:
+            source = notebook_to_source(path)
+        except NotebookError as error:
+            raise SubmissionError(str(error)) from None
+        out = Path(tempfile.mkdtemp(prefix="grader-nb-")) / f"{path.stem}.py"
+        out.write_text(source, encoding="utf-8")
+        return out
+    raise SubmissionError(f"{path.name} is neither a .py file nor a notebook (.ipynb).")
+
+
+def import_submission(path: Path, module_name: str) -> ModuleType:
+    """Execute the student's file as module `module_name`; any failure becomes a SubmissionError."""
+    file = source_file(path)
+    spec = importlib.util.spec_from_file_location(module_name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        raise SubmissionError(
+            f"your code could not be imported: syntax error on line {error.lineno}: {error.msg}."
+        ) from None
+    except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
+        line = _last_line_in(error, file)
+        raise SubmissionError(
+            f"your code could not be imported: it raised {type(error).__name__}: {error}"
+            f"{f' on line {line}' if line else ''}. Code outside functions runs at import; "
+            "keep the experiment under `if __name__ == \"__main__\":`."
+        ) from None
+    return module
+
+
+def _check_utf8(path: Path) -> None:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SubmissionError(
+            f"{path.name} is not UTF-8 text (byte {error.start}); save it with UTF-8 encoding."
+        ) from None
+
+
+def _last_line_in(error: BaseException, file: Path) -> int | None:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == file]
+    return frames[-1].lineno if frames else None
