@@ -40,6 +40,7 @@ class _Open:
     indent: str
     lineno: int
     ending: str
+    position: int = 0  # where a dropped HIDDEN region was, as an index into the output lines
 
 
 def _lines(source: str) -> list[str]:
@@ -60,6 +61,7 @@ def strip_solutions(source: str, filename: str = "<source>") -> str:
     """
     out: list[str] = []
     region: _Open | None = None
+    hidden: list[_Open] = []  # dropped HIDDEN regions, for _check_parses
     for lineno, line in enumerate(_lines(source), start=1):
         text, ending = _split_ending(line)
         match = _MARKER.match(text)
@@ -86,12 +88,42 @@ def strip_solutions(source: str, filename: str = "<source>") -> str:
             # the END line's ending keeps a file that ended without a newline that way.
             out.append(f"{region.indent}{STUB_COMMENT}{region.ending or ending}")
             out.append(f"{region.indent}{STUB_RAISE}{ending}")
+        else:
+            region.position = len(out)
+            hidden.append(region)
         region = None
     if region is not None:
         raise MarkerError(
             f"{filename}:{region.lineno}: BEGIN {region.kind} is never closed by an END {region.kind}"
         )
+    if hidden:
+        _check_parses(source, out, hidden, filename)
     return "".join(out)
+
+
+def _check_parses(source: str, out: list[str], hidden: list[_Open], filename: str) -> None:
+    """Name the HIDDEN region that was a block's whole body: dropping it leaves the block empty."""
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return  # not Python to begin with: nothing to keep valid
+    try:
+        ast.parse("".join(out))
+        return
+    except SyntaxError:
+        pass
+    # Drop the regions one more at a time, the rest standing in as "pass": the first failure is it.
+    for count, culprit in enumerate(hidden, start=1):
+        lines = list(out)
+        for region in reversed(hidden[count:]):
+            lines.insert(region.position, f"{region.indent}pass\n")
+        try:
+            ast.parse("".join(lines))
+        except SyntaxError as exc:
+            raise MarkerError(
+                f"{filename}:{culprit.lineno}: dropping this HIDDEN region leaves invalid Python"
+                f" ({exc.msg}); keep a statement beside it in its block"
+            ) from None
 
 
 def _cell_header(rest: str) -> tuple[str, list[str]]:

@@ -29,15 +29,21 @@ class EpochResult:
     test_accuracy: float
 
 
-def mnist_loaders(root: Path, device: torch.device, seed: int) -> tuple[TensorLoader, TensorLoader]:
-    """Loaders over MNIST held on `device`; their `.dataset` is the torchvision dataset, for code that reads it."""
-    (train_x, train_y), (test_x, test_y) = (load_mnist_tensors(root, train=t) for t in (True, False))
+def mnist_loaders(root: Path, device: torch.device, seed: int, *, train_size: int | None = None,
+                  test_size: int | None = None) -> tuple[TensorLoader, TensorLoader]:
+    """Loaders over MNIST (or its first images) held on `device`.
+
+    Their `.dataset` is the matching torchvision dataset, for code that reaches into `.data`/`.targets`.
+    """
     to_tensor = torchvision.transforms.ToTensor()
-    datasets = [torchvision.datasets.MNIST(str(root), train=t, transform=to_tensor) for t in (True, False)]
-    train = TensorLoader(train_x.to(device), train_y.to(device), BATCH_SIZE, shuffle=True, drop_last=True,
-                         seed=seed, dataset=datasets[0])
-    test = TensorLoader(test_x.to(device), test_y.to(device), 1000, dataset=datasets[1])
-    return train, test
+    loaders = []
+    for train, size in ((True, train_size), (False, test_size)):
+        images, labels = (t[:size] for t in load_mnist_tensors(root, train=train))
+        dataset = torchvision.datasets.MNIST(str(root), train=train, transform=to_tensor)
+        dataset.data, dataset.targets = dataset.data[:size], dataset.targets[:size]
+        loaders.append(TensorLoader(images.to(device), labels.to(device), BATCH_SIZE if train else 1000,
+                                    shuffle=train, drop_last=train, seed=seed, dataset=dataset))
+    return loaders[0], loaders[1]
 
 
 def train_and_evaluate(module: ModuleType, root: Path, device: torch.device, *, seed: int = 0,

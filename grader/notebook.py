@@ -40,9 +40,11 @@ def _read(path: Path) -> nbformat.NotebookNode:
 def _comment_magics(source: str) -> str:
     """Comment out IPython syntax so the cell parses as plain Python."""
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "\\d": the student's, not ours
+            ast.parse(source)
         return source  # already Python: a "%" line here continues an expression or sits in a string
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: a null byte in the cell
         pass
     lines = source.split("\n")
     if lines and lines[0].lstrip().startswith("%%"):
@@ -81,7 +83,7 @@ def notebook_to_source(nb_or_path: nbformat.NotebookNode | str | Path) -> str:
         tags = cell.get("metadata", {}).get("tags", [])
         if cell.get("cell_type") != "code" or SKIP_TAGS.intersection(tags):
             continue
-        chunk = _comment_magics(_cell_source(cell)).strip("\n")
+        chunk = _comment_magics(_cell_source(cell)).lstrip("\n").rstrip()
         if chunk:
             chunks.append(chunk)
     # Blank lines between cells keep top-level definitions apart, as in the percent-format file.

@@ -98,6 +98,35 @@ def test_hidden_region_dropped_entirely() -> None:
     assert strip_solutions(source) == "def f():\n    return 1\n\nz = 3\n"
 
 
+def test_hidden_region_as_whole_block_body_is_an_error() -> None:
+    source = dedent("""
+        x = 0
+        ### BEGIN HIDDEN
+        y = 1
+        ### END HIDDEN
+        def check():
+            ### BEGIN HIDDEN
+            assert x == 0
+            ### END HIDDEN
+
+        z = 2
+    """)
+    with pytest.raises(MarkerError, match=r"^hw\.py:6: dropping this HIDDEN region leaves invalid Python"):
+        strip_solutions(source, filename="hw.py")
+    # Beside a statement it is fine, and text that is no Python to begin with is not checked.
+    assert strip_solutions(source.replace("def check():", "def check():\n    pass")).count("pass") == 1
+    assert strip_solutions("def f(:\n### BEGIN HIDDEN\nx\n### END HIDDEN\n") == "def f(:\n"
+    # At the end of the file, and next to another region dropped at the same place.
+    with pytest.raises(MarkerError, match=r"^hw\.py:3: "):
+        strip_solutions("x = 1\ndef f():\n    ### BEGIN HIDDEN\n    assert x\n    ### END HIDDEN", "hw.py")
+    adjacent = (
+        "class A:\n    ### BEGIN HIDDEN\n    a = 1\n    ### END HIDDEN\n"
+        "### BEGIN HIDDEN\nb = 1\n### END HIDDEN\n"
+    )
+    with pytest.raises(MarkerError, match=r"^hw\.py:2: "):
+        strip_solutions(adjacent, "hw.py")
+
+
 def test_text_that_only_mentions_markers_is_not_a_marker() -> None:
     source = dedent('''
         """Regions run from ### BEGIN SOLUTION to ### END SOLUTION."""
@@ -257,7 +286,9 @@ def test_lines_outside_regions_unchanged_and_in_order(generated: tuple[str, list
     assert kept == outside
 
 
-marker_lines = st.sampled_from(["### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN", "### END HIDDEN"])
+marker_lines = st.sampled_from(
+    ["### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN", "### END HIDDEN"]
+)
 
 
 @FAST
@@ -306,7 +337,8 @@ def test_percent_cells_types_tags_and_trimming() -> None:
         ("cell-03", "code", "run()"),
         ("cell-04", "markdown", "no space"),
     ]
-    assert [cell.metadata.get("tags") for cell in nb.cells] == [None, None, None, ["experiment"], ["note", "x"]]
+    tags = [cell.metadata.get("tags") for cell in nb.cells]
+    assert tags == [None, None, None, ["experiment"], ["note", "x"]]
 
 
 def test_blank_text_before_first_marker_makes_no_cell() -> None:
@@ -317,7 +349,8 @@ def test_blank_text_before_first_marker_makes_no_cell() -> None:
 
 CODE_CELL = st.lists(simple_statement().filter(lambda s: not s.startswith("#")), min_size=1, max_size=4)
 # A markdown line "%%" would read back as a "# %%" cell marker: the format cannot hold it.
-MARKDOWN_CELL = st.lists(texts.map(str.strip).filter(lambda t: not t.startswith("%%")), min_size=1, max_size=4)
+MARKDOWN_LINE = texts.map(str.strip).filter(lambda t: not t.startswith("%%"))
+MARKDOWN_CELL = st.lists(MARKDOWN_LINE, min_size=1, max_size=4)
 
 
 @st.composite
@@ -372,7 +405,9 @@ def make_solution(root: Path) -> Path:
     (sol / "__pycache__" / "hw9.cpython-311.pyc").write_bytes(b"\0junk")
     (sol / "README.md").write_text("# HW9\n### BEGIN SOLUTION\nnot code, copied as is\n")
     (sol / "data" / "blob.bin").write_bytes(bytes(range(256)))
-    (sol / "helpers.py").write_text("def helper():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n")
+    (sol / "helpers.py").write_text(
+        "def helper():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
+    )
     (sol / "hw9.py").write_text(dedent("""
         # %% [markdown]
         # # HW9

@@ -56,7 +56,9 @@ def test_magic_that_is_a_whole_block_leaves_a_statement() -> None:
 
 
 def test_cell_magic_comments_out_the_whole_cell() -> None:
-    nb = notebook(("code", "%%bash\necho hi\nls -l"), ("code", "%%time\nx = 1\n\nfor i in x:"), ("code", "y = 2"))
+    nb = notebook(
+        ("code", "%%bash\necho hi\nls -l"), ("code", "%%time\nx = 1\n\nfor i in x:"), ("code", "y = 2")
+    )
     source = notebook_to_source(nb)
     ast.parse(source)
     assert source == "# %%bash\n# echo hi\n# ls -l\n\n\n# %%time\n# x = 1\n#\n# for i in x:\n\n\ny = 2\n"
@@ -66,6 +68,15 @@ def test_valid_python_with_percent_lines_is_left_alone() -> None:
     # Lines starting with "%" here continue an expression or sit inside a string: not magics.
     code = 'total = (10\n    % 3)\ntext = """\n%d items\n!important\n"""'
     assert notebook_to_source(notebook(("code", code))) == code + "\n"
+
+
+def test_syntax_warnings_of_student_code_not_raised() -> None:
+    # "\\d" in a plain string warns when parsed (DeprecationWarning, SyntaxWarning from 3.12):
+    # the magic check must not surface it.
+    code = 'import re\npattern = "\\d+"\n!ls'
+    assert notebook_to_source(notebook(("code", code))) == 'import re\npattern = "\\d+"\n# !ls\n'
+    # Valid code with that warning is left alone, not mistaken for a cell that needs fixing.
+    assert notebook_to_source(notebook(("code", 'pattern = "\\d+"\n'))) == 'pattern = "\\d+"\n'
 
 
 def test_source_as_list_of_lines_accepted() -> None:

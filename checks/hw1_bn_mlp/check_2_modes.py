@@ -40,6 +40,9 @@ def check_train_mode_behaviour(model: nn.Module, batch: torch.Tensor) -> None:
         # Fresh BatchNorm has weight 1 and bias 0, so batch statistics give per-feature mean 0.
         require(float(out.mean(dim=0).abs().max()) < 1e-3, "in train mode BatchNorm did not normalise with the "
                 "batch's own statistics (per-feature mean should be 0).")
+    norms = [m for m in model.modules() if isinstance(m, BatchNorm)]
+    require(all(m.track_running_stats for m in norms), "a BatchNorm layer keeps no running statistics "
+            "(track_running_stats=False), so eval mode cannot use them: keep the default.")
     require(not same_tensors(before, batchnorm_state(model)),
             "in train mode BatchNorm's running statistics were not updated.")
 

@@ -10,8 +10,7 @@ import pytest
 import torch
 
 from grader.checking import require
-from grader.data import load_mnist_tensors
-from grader.loaders import TensorLoader
+from grader.mnist_training import mnist_loaders
 
 CONFIGS = [(32, 16), (20, 30)]
 
@@ -19,9 +18,7 @@ CONFIGS = [(32, 16), (20, 30)]
 @pytest.mark.points(2, visibility="hidden")
 def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device) -> None:
     """compare_hidden_sizes returns one row per config with matching layer sizes and numbers in range."""
-    (train_x, train_y), (test_x, test_y) = (load_mnist_tensors(mnist_root, train=t) for t in (True, False))
-    train = TensorLoader(train_x[:2000], train_y[:2000], 100, shuffle=True, drop_last=True)
-    test = TensorLoader(test_x[:500], test_y[:500], 100)
+    train, test = mnist_loaders(mnist_root, device, seed=0, train_size=2000, test_size=500)
     rows = submission.compare_hidden_sizes(CONFIGS, train, test, epochs=1, lr=0.1, device=device)
     require(isinstance(rows, list) and len(rows) == len(CONFIGS),
             f"compare_hidden_sizes should return a list of {len(CONFIGS)} rows, one per config.")

@@ -1,0 +1,43 @@
+# Every target sets itself up: a fresh clone needs only Python 3.11 and the package index.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ASSIGNMENT ?= hw1_bn_mlp
+
+.PHONY: help install data check demo test test-fast assign calibrate clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -c "import grader, torch, torchvision, pytest_timeout, scipy, nbformat"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the grader (once; reruns reinstall nothing)
+
+data: $(STAMP)  ## fetch and verify MNIST into the cache (once)
+	$(BIN)/grader data
+
+check: data  ## students: grade your assignments/$(ASSIGNMENT)/ with the visible checks
+	$(BIN)/grader check assignments/$(ASSIGNMENT) --assignment $(ASSIGNMENT)
+
+demo: data  ## grade the bundled reference solution with every check, hidden ones included
+	$(BIN)/grader check solutions/$(ASSIGNMENT)/$(ASSIGNMENT).py --assignment $(ASSIGNMENT) --all
+
+test: data  ## the whole test suite, slow end-to-end tests included
+	$(BIN)/python -m pytest
+
+test-fast: data  ## the test suite without the slow end-to-end tests
+	$(BIN)/python -m pytest -m "not slow"
+
+assign: $(STAMP)  ## regenerate assignments/ from solutions/
+	$(BIN)/grader assign
+
+calibrate: data  ## re-measure the accuracy check's calibration table on the reference
+	$(BIN)/python scripts/calibrate_accuracy.py
+
+clean:  ## remove the virtual environment and caches (not the MNIST cache)
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

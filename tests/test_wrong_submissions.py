@@ -1,0 +1,93 @@
+"""Every check fails on a realistic wrong submission and passes on the reference.
+
+Each wrong submission in wrong_submissions/catalogue.toml is graded with all checks (hidden too);
+the set of checks it fails must be exactly the set the catalogue names, so no verdict is an accident.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from grader.results import SuiteResult
+from grader.runner import PROJECT_ROOT, run_suite
+
+SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
+TEMPLATE = PROJECT_ROOT / "assignments" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
+CATALOGUE = tomllib.loads((Path(__file__).parent / "wrong_submissions" / "catalogue.toml").read_text("utf-8"))
+BUGS = {bug["name"]: bug for bug in CATALOGUE["bug"]}
+HARMLESS = {variant["name"]: variant for variant in CATALOGUE["ok"]}
+
+
+def plant(bug: dict[str, object]) -> str:
+    source = SOLUTION.read_text(encoding="utf-8")
+    old, new = str(bug["old"]), str(bug["new"])
+    assert source.count(old) == 1, f"{bug['name']}: its `old` text must occur exactly once in the solution"
+    return source.replace(old, new)
+
+
+def grade(path: Path) -> SuiteResult:
+    result = run_suite(path, "hw1_bn_mlp", visibility="all", device="cpu")
+    assert not result.problem, result.problem
+    assert result.checks, "no check ran"
+    return result
+
+
+def failed(result: SuiteResult) -> set[str]:
+    return {c.name for c in result.checks if not c.passed}
+
+
+def test_catalogue_is_large_and_unique() -> None:
+    assert len(BUGS) == len(CATALOGUE["bug"]) >= 15
+    assert len(HARMLESS) == len(CATALOGUE["ok"])
+
+
+@pytest.mark.slow
+def test_reference_gets_full_marks() -> None:
+    result = grade(SOLUTION)
+    assert failed(result) == set(), [c.message for c in result.checks if not c.passed]
+    assert result.points == result.max_points > 0
+
+
+@pytest.mark.slow
+def test_untouched_template_scores_zero_with_not_implemented() -> None:
+    result = grade(TEMPLATE)
+    assert result.points == 0
+    for check in result.checks:
+        assert "not implemented yet" in check.message, (check.name, check.message)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(BUGS))
+def test_wrong_submission_loses_exactly_the_named_checks(name: str, tmp_path: Path) -> None:
+    bug = BUGS[name]
+    path = tmp_path / "hw1_bn_mlp.py"
+    path.write_text(plant(bug), encoding="utf-8")
+    result = grade(path)
+    expected = set(bug["fails"])
+    if expected == {"*"}:
+        expected = {c.name for c in result.checks}
+    assert failed(result) == expected, {c.name: c.message for c in result.checks if not c.passed}
+    for check in result.checks:
+        if not check.passed:
+            assert check.points == 0 and check.message, check
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(HARMLESS))
+def test_harmless_variation_gets_full_marks(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "hw1_bn_mlp.py"
+    path.write_text(plant(HARMLESS[name]), encoding="utf-8")
+    result = grade(path)
+    assert failed(result) == set(), {c.name: c.message for c in result.checks if not c.passed}
+
+
+@pytest.mark.slow
+def test_same_submission_graded_twice_gets_identical_results(tmp_path: Path) -> None:
+    path = tmp_path / "hw1_bn_mlp.py"
+    path.write_text(plant(BUGS["no_eval_in_evaluate"]), encoding="utf-8")
+    first, second = grade(path), grade(path)
+    strip = [(c.name, c.points, c.status, c.message) for c in first.checks]
+    assert strip == [(c.name, c.points, c.status, c.message) for c in second.checks]
