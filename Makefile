@@ -5,14 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ASSIGNMENT ?= hw1_bn_mlp
 
-.PHONY: help install data check demo test test-fast assign calibrate clean
+.PHONY: help install data check demo test test-fast assign calibrate examples clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -c "import grader, torch, torchvision, pytest_timeout, scipy, nbformat"
 	touch $(STAMP)
 
@@ -24,8 +24,8 @@ data: $(STAMP)  ## fetch and verify MNIST into the cache (once)
 check: data  ## students: grade your assignments/$(ASSIGNMENT)/ with the visible checks
 	$(BIN)/grader check assignments/$(ASSIGNMENT) --assignment $(ASSIGNMENT)
 
-demo: data  ## grade the bundled reference solution with every check, hidden ones included
-	$(BIN)/grader check solutions/$(ASSIGNMENT)/$(ASSIGNMENT).py --assignment $(ASSIGNMENT) --all
+demo: data  ## grade the bundled example class (examples/submissions/) into reports/demo/
+	$(BIN)/grader grade examples/submissions --assignment $(ASSIGNMENT) --out reports/demo
 
 test: data  ## the whole test suite, slow end-to-end tests included
 	$(BIN)/python -m pytest
@@ -35,6 +35,9 @@ test-fast: data  ## the test suite without the slow end-to-end tests
 
 assign: $(STAMP)  ## regenerate assignments/ from solutions/
 	$(BIN)/grader assign
+
+examples: $(STAMP)  ## regenerate examples/submissions/ from the solution and the bug catalogue
+	$(BIN)/python scripts/make_examples.py
 
 calibrate: data  ## re-measure the accuracy check's calibration table on the reference
 	$(BIN)/python scripts/calibrate_accuracy.py

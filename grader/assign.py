@@ -144,7 +144,7 @@ def _uncomment(line: str) -> str:
     """A markdown line from its commented form: ``# text`` -> ``text``, ``#`` -> empty."""
     if line.startswith("# "):
         return line[2:]
-    return line[1:] if line.startswith("#") else line
+    return line.removeprefix("#")
 
 
 def _trim_blank_lines(lines: list[str]) -> list[str]:

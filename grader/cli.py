@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from grader.results import SuiteResult
 from grader.runner import PROJECT_ROOT, UsageError, run_suite
 
 DEFAULT_ASSIGNMENT = "hw1_bn_mlp"
@@ -50,14 +52,40 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where training checks run; auto = CUDA when present (default: %(default)s)")
     check.add_argument("--all", action="store_true", help="also run the hidden checks (course staff)")
     check.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
+    check.add_argument("--format", default="table", choices=["table", "github"],
+                       help="github: annotations for failing checks and a Markdown summary, written to "
+                       "$GITHUB_STEP_SUMMARY when set (default: %(default)s)")
+    check.add_argument("--fail-under", type=float, default=100.0, metavar="PERCENT",
+                       help="exit non-zero when the score is below PERCENT of the points (default: %(default)g)")
     _add_data_root(check)
     check.set_defaults(func=cmd_check)
+
+    grade = commands.add_parser("grade", help="grade a whole class into a gradebook (TAs)",
+                                description="Grade every submission in SUBMISSIONS_DIR (one folder or one "
+                                ".py/.ipynb/.zip per student; Canvas and Gradescope download names are "
+                                "recognised), each confined in its own process, into OUT/grades.db, then write "
+                                "OUT/grades.csv and OUT/<student>/report.json. Unchanged submissions are skipped.")
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
+    grade.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="default: %(default)s")
+    grade.add_argument("--out", type=Path, default=Path("reports"), help="default: %(default)s")
+    grade.add_argument("--jobs", type=int, default=0,
+                       help="submissions graded at once (default: half the cores on CPU, more on a GPU)")
+    grade.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="default: %(default)s")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that did not change")
+    grade.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+                       help="wall-clock limit per submission (default: %(default)g)")
+    _add_data_root(grade)
+    grade.set_defaults(func=cmd_grade)
 
     assign = commands.add_parser("assign", help="regenerate assignments/ from solutions/",
                                  description="Write each assignment's student template (.py and .ipynb) from "
                                  "its solution: every ### BEGIN/END SOLUTION region becomes a stub.")
     assign.add_argument("assignments", nargs="*", help="default: every folder in solutions/")
     assign.set_defaults(func=cmd_assign)
+
+    from grader.release import add_release_parser  # release, verify-checks
+
+    add_release_parser(commands)
     return parser
 
 
@@ -77,33 +105,28 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def pick_submission(path: Path) -> Path:
-    """In a folder, grade the notebook if it has fewer blanks left than the .py (what the student filled in)."""
+def pick_submission(path: Path, assignment: str = DEFAULT_ASSIGNMENT) -> Path:
+    """A file as given; in a folder, the one file to grade (the notebook if that is what was filled in)."""
     if not path.is_dir():
         if not path.exists():
             raise UsageError(f"{path} does not exist")
         return path
-    from grader.notebook import count_stubs, notebook_to_source
+    from grader.intake import choose_file
 
-    candidates = sorted(path.glob("*.py")) + sorted(path.glob("*.ipynb"))
+    candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in (".py", ".ipynb") and p.is_file())
     if not candidates:
         raise UsageError(f"{path} holds no .py or .ipynb file to grade")
-    py = [c for c in candidates if c.suffix == ".py"]
-    nb = [c for c in candidates if c.suffix == ".ipynb"]
-    if py and nb:
-        try:
-            notebook_stubs = count_stubs(notebook_to_source(nb[0]))
-        except ValueError:
-            return py[0]
-        return nb[0] if notebook_stubs < count_stubs(py[0].read_text(encoding="utf-8", errors="replace")) else py[0]
-    return candidates[0]
+    chosen, problem = choose_file(candidates, assignment)
+    if chosen is None:
+        raise UsageError(f"{path}: {problem}")
+    return chosen
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from grader.data import DataError, ensure_mnist
     from grader.table import render
 
-    submission = pick_submission(args.path or PROJECT_ROOT / "assignments" / args.assignment)
+    submission = pick_submission(args.path or PROJECT_ROOT / "assignments" / args.assignment, args.assignment)
     try:
         data_root = ensure_mnist(args.data_root, log=lambda line: print(line, file=sys.stderr))
     except DataError as error:
@@ -112,9 +135,55 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = run_suite(submission, args.assignment, visibility="all" if args.all else "visible",
                        device=args.device, data_root=data_root)
     print(render(result))
+    if args.format == "github":
+        publish_to_github(result)
     if args.json:
         args.json.write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
-    return 0 if result.full_marks and result.checks else 1
+    return 0 if passes(result, args.fail_under) else 1
+
+
+def passes(result: SuiteResult, fail_under: float) -> bool:
+    if result.problem or not result.checks:
+        return False
+    return result.points >= result.max_points * fail_under / 100 - 1e-9
+
+
+def publish_to_github(result: SuiteResult) -> None:
+    from grader.github import annotations, markdown_summary
+
+    print("\n".join(annotations(result)))
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as out:
+            out.write(markdown_summary(result))
+    else:
+        print(markdown_summary(result))
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from grader.batch import BatchOptions, grade_batch
+    from grader.gradebook import Gradebook
+    from grader.intake import IntakeError
+    from grader.exports import write_exports
+    from grader.sandbox import Limits
+
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (automatic) or more")
+    options = BatchOptions(assignment=args.assignment, out=args.out, jobs=args.jobs, device=args.device,
+                           force=args.force, limits=Limits(wall_s=args.timeout), data_root=args.data_root)
+    try:
+        summary = grade_batch(args.submissions, options)
+    except IntakeError as error:
+        raise UsageError(str(error)) from None
+    with Gradebook(args.out / "grades.db") as book:
+        write_exports(book, args.assignment, args.out)
+        runs = book.latest(args.assignment)
+    for run in runs:
+        print(f"{run.student:<24} {run.points:>5g} / {run.max_points:g}  {run.status}")
+    print(f"\nGraded {len(summary.graded)}, unchanged {len(summary.skipped)}, not gradable "
+          f"{len(summary.bad_input)}. Gradebook {args.out / 'grades.db'}; grades {args.out / 'grades.csv'}; "
+          f"one report.json per student in {args.out}/<student>/.")
+    return 0
 
 
 def cmd_assign(args: argparse.Namespace) -> int:

@@ -24,14 +24,14 @@ def student_message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.I
     if excinfo.errisinstance(pytest.fail.Exception):
         text = str(error)
         if text.startswith("Timeout"):  # pytest-timeout fails the test with "Timeout (>Ns) ..."
-            return "error", f"timed out ({text.split(')')[0].removeprefix('Timeout (')}s){_where(excinfo, item)}: " \
-                "look for an endless loop or a needlessly slow step."
+            limit = text.split(")")[0].removeprefix("Timeout (")  # e.g. ">60.0s"
+            where = _where(excinfo, item)
+            return "error", f"timed out ({limit}){where}: look for an endless loop or a needlessly slow step."
         return "failed", text
     if isinstance(error, NotImplementedError):
         return "failed", f"{_function(excinfo, item) or 'a function'} is not implemented yet: fill its blank."
-    name = type(error).__name__
-    return "error", f"{_function(excinfo, item) or 'your code'} raised {name}: {_first_line(error)}" \
-        f"{_where(excinfo, item)}."
+    who = _function(excinfo, item) or "your code"
+    return "error", f"{who} raised {type(error).__name__}: {_first_line(error)}{_where(excinfo, item)}."
 
 
 def _student_frames(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> list[tuple[str, int]]:

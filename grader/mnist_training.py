@@ -46,8 +46,31 @@ def mnist_loaders(root: Path, device: torch.device, seed: int, *, train_size: in
     return loaders[0], loaders[1]
 
 
+def reference_architecture(hidden: tuple[int, int] = (100, 100), p: float = 0.3) -> torch.nn.Sequential:
+    """The homework's layer layout, for loading a student's trained weights outside their process."""
+    h1, h2 = hidden
+    return torch.nn.Sequential(
+        torch.nn.Linear(784, h1), torch.nn.BatchNorm1d(h1), torch.nn.ReLU(), torch.nn.Dropout(p),
+        torch.nn.Linear(h1, h2), torch.nn.BatchNorm1d(h2), torch.nn.ReLU(), torch.nn.Dropout(p),
+        torch.nn.Linear(h2, 10),
+    )
+
+
+@torch.no_grad()
+def accuracy_of_weights(state: dict[str, torch.Tensor], root: Path) -> float | None:
+    """Test accuracy of trained weights in the reference layout; None when they do not fit it."""
+    model = reference_architecture()
+    try:
+        model.load_state_dict(state, strict=True)
+    except (RuntimeError, TypeError, KeyError):
+        return None
+    images, labels = load_mnist_tensors(root, train=False)
+    predictions = model.eval()(images.view(-1, 784)).argmax(dim=1)
+    return float((predictions == labels).float().mean())
+
+
 def train_and_evaluate(module: ModuleType, root: Path, device: torch.device, *, seed: int = 0,
-                       epochs: int = GRADING_EPOCHS) -> list[EpochResult]:
+                       epochs: int = GRADING_EPOCHS) -> tuple[list[EpochResult], torch.nn.Module]:
     """Train the module's model for `epochs`, evaluating after each (as the homework's pitfall demands)."""
     seed_everything(seed)
     train, test = mnist_loaders(root, device, seed)
@@ -58,4 +81,4 @@ def train_and_evaluate(module: ModuleType, root: Path, device: torch.device, *, 
     for epoch in range(1, epochs + 1):
         cost = float(module.train_epoch(model, train, criterion, optimizer, device))
         history.append(EpochResult(epoch, cost, float(module.evaluate(model, test, device))))
-    return history
+    return history, model

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import nbformat
 
-from grader.assign import STUB_RAISE
-
 # Cells the grader never runs: the experiment (trains for minutes, prints) and anything the
 # student or the course marks as not part of the graded code.
 SKIP_TAGS = frozenset({"experiment", "skip-grading"})

@@ -9,12 +9,14 @@ runs a check itself. Loaded through the `pytest11` entry point, so it is inert u
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from grader import integrity
 from grader.messages import student_message
 from grader.results import CheckResult
 
@@ -24,6 +26,7 @@ collector_key = pytest.StashKey["Collector"]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grader", "grading student submissions")
     group.addoption("--grader-results", metavar="PATH", help="write the check results as JSON to PATH")
+    group.addoption("--grader-artifacts", metavar="PATH", help="write tensors the checks recorded to PATH")
     group.addoption("--submission", metavar="PATH", help="the student's .py or .ipynb to grade")
     group.addoption("--grader-device", default="auto", choices=["auto", "cpu", "cuda"])
     group.addoption("--grader-data-root", metavar="DIR", default=None, help="MNIST root (default: cache)")
@@ -31,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--grader-visibility", default="all", choices=["visible", "all"],
         help="'visible' deselects hidden checks (what students run)",
     )
+    parser.addini("grader_hidden_checks", "hidden checks removed from this copy of the suite (a student "
+                  "release), counted in 'N hidden checks run at grading'", default="0")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,14 +67,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=hidden)
         items[:] = [item for item in items if item not in hidden]
     if collector_key in config.stash:
-        config.stash[collector_key].hidden_not_run = len(hidden)
+        removed = int(config.getini("grader_hidden_checks") or 0)
+        config.stash[collector_key].hidden_not_run = len(hidden) + removed
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
     report: pytest.TestReport = yield
+    if collector_key not in item.config.stash:
+        return report  # an ordinary pytest run: leave its reports alone
     points, visibility = points_of(item)
-    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()  # type: ignore[union-attr]
+    doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip().splitlines()
     report.user_properties += [
         ("points", points), ("visibility", visibility), ("description", doc[0] if doc else ""),
     ]
@@ -89,6 +97,10 @@ class Collector:
         self.path = path
         self.hidden_not_run = 0
         self._checks: dict[str, dict[str, Any]] = {}
+        # Taken before any student code runs: a one-time token the parent gave through the
+        # environment (removed from it now), and a snapshot of what the verdicts rely on.
+        self._nonce = os.environ.pop("GRADER_NONCE", "")
+        self._snapshot = integrity.snapshot()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -109,7 +121,8 @@ class Collector:
             CheckResult(points=c["max_points"] if c["status"] == "passed" else 0.0, **c)
             for c in self._checks.values()
         ]
-        data = {"checks": [asdict(r) for r in results], "hidden_not_run": self.hidden_not_run}
+        data = {"checks": [asdict(r) for r in results], "hidden_not_run": self.hidden_not_run,
+                "tampered": integrity.changed(self._snapshot), "nonce": self._nonce}
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         tmp.replace(self.path)

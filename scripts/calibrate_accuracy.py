@@ -35,7 +35,7 @@ def main() -> None:
     finals = []
     for seed in range(args.seeds):
         start = time.perf_counter()
-        history = train_and_evaluate(reference, root, device, seed=seed)
+        history, _ = train_and_evaluate(reference, root, device, seed=seed)
         finals.append(history[-1].test_accuracy)
         accs = " | ".join(f"{h.test_accuracy:.4f}" for h in history)
         rows.append(f"| {seed} | {accs} | {time.perf_counter() - start:.1f} |")

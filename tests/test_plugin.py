@@ -69,3 +69,27 @@ def test_misspelt_visibility_is_a_usage_error(pytester: pytest.Pytester) -> None
 def test_plugin_is_inert_without_results_option(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_ok(): pass\n")
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
+
+
+def test_a_hanging_check_times_out_alone(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\npython_files = check_*.py\npython_functions = check_*\n"
+                     "timeout_method = signal\n")
+    pytester.makepyfile(check_loop='''
+import pytest
+
+@pytest.mark.points(1)
+@pytest.mark.timeout(1)
+def check_loops():
+    while True:
+        pass
+
+@pytest.mark.points(1)
+def check_after():
+    pass
+''')
+    out = pytester.path / "results.json"
+    pytester.runpytest_subprocess(f"--grader-results={out}")
+    checks = {c["name"]: c for c in json.loads(out.read_text())["checks"]}
+    assert checks["loops"]["status"] == "error"
+    assert checks["loops"]["message"].startswith("timed out (>1.0s)")
+    assert checks["after"]["status"] == "passed"

@@ -50,6 +50,6 @@ def test_wrong_initialisations_fail_on_some_layer(initialiser: Callable[[torch.T
 
 def test_he_fails_the_first_two_layers() -> None:
     # He's variance 2/fan_in is 13% above Xavier's on 784 -> 100 and twice it on 100 -> 100.
-    he = lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")  # noqa: E731
+    he = lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")
     assert xavier_problem(init_with(he, SHAPES[0], 0), ALPHA)
     assert xavier_problem(init_with(he, SHAPES[1], 0), ALPHA)

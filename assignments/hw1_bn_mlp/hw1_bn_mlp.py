@@ -23,11 +23,14 @@ learning_rate = 0.1
 training_epochs = 15
 batch_size = 100
 
+
 # %% [markdown]
 # ## 1. Data / 데이터
-# Load MNIST with `torchvision.datasets`, as tensors scaled to 0..1 by `ToTensor()`.
-# Every image the model ever sees (training, test, a single prediction) must be on this same scale.
-# `torchvision.datasets`로 MNIST를 불러오고 `ToTensor()`로 0..1 범위의 텐서로 바꾸세요.
+# ### Blank 1: `load_mnist(root)`
+# Return the MNIST train and test sets from `torchvision.datasets`, as tensors scaled to 0..1 by
+# `transforms.ToTensor()`. Every image the model ever sees (training, test, a single prediction) must be on
+# this same scale.
+# `torchvision.datasets`로 MNIST train/test set을 불러오고 `ToTensor()`로 0..1 범위의 텐서로 바꾸세요.
 # 모델에 들어가는 모든 이미지(학습, 테스트, 단일 예측)는 반드시 같은 범위여야 합니다.
 
 
@@ -41,6 +44,13 @@ def load_mnist(root: str = "MNIST_data/"):
     raise NotImplementedError("Fill this blank!")
 
 
+# %% [markdown]
+# ### Blank 2: `make_loaders(mnist_train, mnist_test, batch_size)`
+# Train loader: `batch_size`, `shuffle=True`, `drop_last=True`. Test loader: every test image once, in order.
+# train loader는 `batch_size`, `shuffle=True`, `drop_last=True`; test loader는 모든 이미지를 순서대로 한 번씩 읽습니다.
+
+
+# %%
 def make_loaders(mnist_train, mnist_test, batch_size: int = batch_size):
     """Return (train_loader, test_loader).
 
@@ -54,10 +64,9 @@ def make_loaders(mnist_train, mnist_test, batch_size: int = batch_size):
 
 # %% [markdown]
 # ## 2. Model / 모델
-# Three Linear layers (784 -> 100 -> 100 -> 10), each hidden one followed by
-# BatchNorm -> ReLU -> Dropout(p=0.3). The model returns logits: CrossEntropyLoss applies softmax itself.
-# Linear 3개 (784 -> 100 -> 100 -> 10), 은닉층마다 순서는 Linear - BatchNorm - ReLU - Dropout(p=0.3).
-# 모델의 출력은 logits입니다. softmax는 CrossEntropyLoss 안에 이미 들어 있습니다.
+# ### Blank 3: `init_weights(model)`
+# Xavier-initialise (`torch.nn.init.xavier_uniform_`) the weight of every Linear layer of any model, in place.
+# 모델의 모든 Linear layer의 weight를 Xavier(`torch.nn.init.xavier_uniform_`)로 초기화하세요 (in place).
 
 
 # %%
@@ -70,6 +79,17 @@ def init_weights(model: torch.nn.Module) -> None:
     raise NotImplementedError("Fill this blank!")
 
 
+# %% [markdown]
+# ### Blank 4: `build_model(hidden=(100, 100), p=0.3)`
+# Three Linear layers (784 -> 100 -> 100 -> 10), each hidden one followed by
+# BatchNorm -> ReLU -> Dropout(p=0.3), then `init_weights`. The model returns logits: CrossEntropyLoss applies
+# softmax itself. Q1-2: for other `hidden` sizes, each BatchNorm's size must match the Linear layer before it.
+# Linear 3개 (784 -> 100 -> 100 -> 10), 은닉층마다 순서는 Linear - BatchNorm - ReLU - Dropout(p=0.3).
+# 모델의 출력은 logits입니다. softmax는 CrossEntropyLoss 안에 이미 들어 있습니다.
+# Q1-2처럼 은닉 노드 수를 바꿀 때는 BatchNorm 크기를 앞의 Linear layer와 맞추세요.
+
+
+# %%
 def build_model(hidden: tuple[int, int] = (100, 100), p: float = 0.3) -> torch.nn.Sequential:
     """Return the Xavier-initialised model as a torch.nn.Sequential.
 
@@ -83,6 +103,9 @@ def build_model(hidden: tuple[int, int] = (100, 100), p: float = 0.3) -> torch.n
 
 # %% [markdown]
 # ## 3. Loss and optimizer / 손실 함수와 optimizer
+# ### Blank 5: `make_criterion()`
+# The loss of a 10-class classifier on logits: `torch.nn.CrossEntropyLoss`.
+# logits를 받는 10-class 분류의 손실 함수로 `torch.nn.CrossEntropyLoss`를 쓰세요.
 
 
 # %%
@@ -92,6 +115,13 @@ def make_criterion() -> torch.nn.Module:
     raise NotImplementedError("Fill this blank!")
 
 
+# %% [markdown]
+# ### Blank 6: `make_optimizer(model, lr)`
+# `torch.optim.Adam` over all of the model's parameters, with learning rate `lr`.
+# 모델의 모든 parameter에 대해 learning rate가 `lr`인 `torch.optim.Adam`을 만드세요.
+
+
+# %%
 def make_optimizer(model: torch.nn.Module, lr: float = learning_rate) -> torch.optim.Optimizer:
     """optimizer 정의하기 (Adam optimizer를 사용할 것!)"""
     # Fill this blank!
@@ -100,10 +130,11 @@ def make_optimizer(model: torch.nn.Module, lr: float = learning_rate) -> torch.o
 
 # %% [markdown]
 # ## 4. Training and evaluation / 학습과 평가
-# `train_epoch` must put the model in train mode itself: `evaluate` leaves it in eval mode.
-# `evaluate` runs in eval mode with autograd off, on the images the loader gives (0..1, like training).
+# ### Blank 7: `train_epoch(model, loader, criterion, optimizer, device)`
+# Put the model in train mode yourself (`evaluate` leaves it in eval mode), then for each batch: `zero_grad`,
+# forward, loss, `backward`, `step`. Return the average cost of the epoch.
 # `train_epoch`은 직접 model.train()을 호출해야 합니다 (`evaluate`가 eval 모드로 바꿔 두기 때문).
-# `evaluate`는 eval 모드, torch.no_grad() 안에서, 학습 때와 같은 0..1 범위의 이미지로 정확도를 계산합니다.
+# batch마다 `zero_grad`, forward, loss, `backward`, `step`을 하고 epoch의 평균 cost를 반환합니다.
 
 
 # %%
@@ -116,6 +147,15 @@ def train_epoch(model, loader, criterion, optimizer, device="cpu") -> float:
     raise NotImplementedError("Fill this blank!")
 
 
+# %% [markdown]
+# ### Blank 8: `evaluate(model, loader, device)`
+# Eval mode with autograd off, on the images the loader gives (0..1, like training); return the accuracy as
+# a fraction between 0 and 1.
+# `evaluate`는 eval 모드, torch.no_grad() 안에서, 학습 때와 같은 0..1 범위의 이미지로 정확도를 계산하고
+# 0..1 사이의 비율로 반환합니다.
+
+
+# %%
 def evaluate(model, loader, device="cpu") -> float:
     """Return the accuracy of `model` on `loader` (a number between 0 and 1).
 
@@ -125,6 +165,13 @@ def evaluate(model, loader, device="cpu") -> float:
     raise NotImplementedError("Fill this blank!")
 
 
+# %% [markdown]
+# ### Blank 9: `predict_one(model, image, device)`
+# The predicted digit of one 1x28x28 image from the dataset (0..1), as an `int`, in eval mode.
+# 데이터셋의 이미지 한 장(1x28x28, 0..1)에 대한 예측 숫자를 eval 모드에서 `int`로 반환하세요.
+
+
+# %%
 def predict_one(model, image, device="cpu") -> int:
     """Return the predicted digit for one image (a 1x28x28 tensor from the dataset, 0..1)."""
     # Fill this blank!
@@ -133,8 +180,8 @@ def predict_one(model, image, device="cpu") -> int:
 
 # %% [markdown]
 # ## 5. Q1-2: hidden node counts / 은닉 노드 수 비교
-# Train one model per hidden-size config and report its train cost and test accuracy.
-# 은닉 노드 수 설정마다 모델을 학습하고 train cost와 test accuracy를 비교하세요.
+# `describe_model` is given (no blank): it records the layer sizes of each model that Q1-2 trains.
+# `describe_model`은 주어진 함수입니다 (빈칸 없음). Q1-2에서 학습한 각 모델의 layer 크기를 기록합니다.
 
 
 # %%
@@ -150,6 +197,15 @@ def describe_model(model: torch.nn.Module) -> dict:
     }
 
 
+# %% [markdown]
+# ### Blank 10: `compare_hidden_sizes(configs, train_loader, test_loader, epochs, lr, device)`
+# Train one model per hidden-size config with the functions above and add one row each, with its train cost
+# (the average cost of the last epoch) and test accuracy.
+# 은닉 노드 수 설정마다 위의 함수들로 모델을 학습하고, train cost(마지막 epoch의 평균 cost)와 test
+# accuracy를 한 행씩 추가하세요.
+
+
+# %%
 def compare_hidden_sizes(configs, train_loader, test_loader, epochs: int = training_epochs,
                          lr: float = learning_rate, device="cpu") -> list[dict]:
     """One row per hidden-size config: hidden, linear_shapes, batchnorm_features, train_cost, test_accuracy.

@@ -12,6 +12,7 @@ from torch import nn
 from grader.checking import fail, require
 from grader.nn_probes import describe_order, layer_sequence
 from grader.stats import xavier_problem
+from grader.tensors import plain
 
 BatchNorm = nn.modules.batchnorm._BatchNorm
 ORDER_KINDS = (nn.Linear, BatchNorm, nn.ReLU, nn.Dropout)
@@ -30,7 +31,12 @@ def expected_shapes(hidden: tuple[int, int]) -> list[tuple[int, int]]:
 
 def require_shapes(model: nn.Module, batch: torch.Tensor, hidden: tuple[int, int]) -> None:
     __tracebackhide__ = True
-    shapes = linear_shapes(model, batch)
+    require_shape_list(linear_shapes(model, batch), hidden)
+
+
+def require_shape_list(shapes: list[tuple[int, int]], hidden: tuple[int, int]) -> None:
+    """Also run by the grader outside the student's process, on the recorded weights' shapes."""
+    __tracebackhide__ = True
     want = expected_shapes(hidden)
     require(shapes == want, f"the Linear layers should run as {_arrows(want)}, but they run as "
             f"{_arrows(shapes) if shapes else '(no Linear layer)'}.")
@@ -100,21 +106,27 @@ def check_logits_output(model: nn.Module, batch: torch.Tensor) -> None:
              "Linear layer's output (logits).")
 
 
-def require_xavier(model: nn.Module, batch: torch.Tensor, where: str) -> None:
+def linear_weights(model: nn.Module, batch: torch.Tensor) -> list[torch.Tensor]:
+    return [layer.weight for layer in dict.fromkeys(layer_sequence(model, batch, (nn.Linear,)))]
+
+
+def require_xavier(weights: list[torch.Tensor], where: str) -> None:
+    """Also run by the grader outside the student's process, on the weights recorded as artifacts."""
     __tracebackhide__ = True
-    linears = list(dict.fromkeys(layer_sequence(model, batch, (nn.Linear,))))
-    require(bool(linears), "the model has no Linear layer to check.")
-    for index, layer in enumerate(linears, start=1):
-        problem = xavier_problem(layer.weight, XAVIER_FALSE_FAIL / len(linears))
+    require(bool(weights), "the model has no Linear layer to check.")
+    for index, weight in enumerate(weights, start=1):
+        problem = xavier_problem(weight, XAVIER_FALSE_FAIL / len(weights))
         if problem:
-            fail(f"{where}, Linear layer {index} ({layer.in_features} -> {layer.out_features}) {problem}; "
+            fail(f"{where}, Linear layer {index} ({weight.shape[1]} -> {weight.shape[0]}) {problem}; "
                  "initialise every Linear weight with torch.nn.init.xavier_uniform_ (or xavier_normal_).")
 
 
 @pytest.mark.points(2)
-def check_build_model_xavier(model: nn.Module, batch: torch.Tensor) -> None:
+def check_build_model_xavier(model: nn.Module, batch: torch.Tensor, artifacts: dict[str, object]) -> None:
     """Right after build_model, every Linear weight follows Xavier: variance 2/(fan_in+fan_out)."""
-    require_xavier(model, batch, "right after build_model()")
+    weights = linear_weights(model, batch)
+    artifacts["initial_linear_weights"] = [plain(w) for w in weights]
+    require_xavier(weights, "right after build_model()")
 
 
 @pytest.mark.points(1)
@@ -123,20 +135,24 @@ def check_init_weights_xavier(submission: ModuleType, batch: torch.Tensor) -> No
     probe = nn.Sequential(nn.Linear(784, 300), nn.ReLU(), nn.Sequential(nn.Linear(300, 50), nn.Linear(50, 10)))
     result = submission.init_weights(probe)
     require(result is None or result is probe, "init_weights(model) should change the model in place.")
-    require_xavier(probe, batch, "after init_weights(model) on a 784-300-50-10 model")
+    require_xavier(linear_weights(probe, batch), "after init_weights(model) on a 784-300-50-10 model")
 
 
+### BEGIN HIDDEN
 @pytest.mark.points(1, visibility="hidden")
 def check_build_model_hidden_sizes(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
     """build_model(hidden=(200, 150)) builds 784 -> 200 -> 150 -> 10 with matching BatchNorm sizes."""
     model = build(hidden=(200, 150))
     require_shapes(model, batch, (200, 150))
     require_matching_batchnorm(model, batch)
+### END HIDDEN
 
 
+### BEGIN HIDDEN
 @pytest.mark.points(1, visibility="hidden")
 def check_build_model_dropout_argument(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
     """build_model(p=0.5) uses p = 0.5 in both Dropout layers."""
     ps = [float(d.p) for d in layer_sequence(build(p=0.5), batch, (nn.Dropout,))]  # type: ignore[arg-type]
     require(len(ps) == 2 and all(abs(p - 0.5) < 1e-9 for p in ps),
             f"build_model(p=0.5) should use p=0.5 in both Dropout layers, got {ps}.")
+### END HIDDEN

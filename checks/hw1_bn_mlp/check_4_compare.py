@@ -1,5 +1,7 @@
 """Q1-2: one consistent row per hidden-size configuration."""
 
+# Every check of this file is hidden: the whole file is left out of the student release.
+### BEGIN HIDDEN
 from __future__ import annotations
 
 import math
@@ -16,6 +18,7 @@ CONFIGS = [(32, 16), (20, 30)]
 
 
 @pytest.mark.points(2, visibility="hidden")
+@pytest.mark.timeout(120)
 def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device) -> None:
     """compare_hidden_sizes returns one row per config with matching layer sizes and numbers in range."""
     train, test = mnist_loaders(mnist_root, device, seed=0, train_size=2000, test_size=500)
@@ -32,3 +35,4 @@ def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device:
         cost, accuracy = float(row.get("train_cost", math.nan)), float(row.get("test_accuracy", math.nan))
         require(math.isfinite(cost) and cost >= 0, f"row for {(h1, h2)} has train_cost {cost}.")
         require(0.0 <= accuracy <= 1.0, f"row for {(h1, h2)} has test_accuracy {accuracy}, not in 0..1.")
+### END HIDDEN

@@ -10,6 +10,7 @@ import torch
 
 from grader.checking import require
 from grader.mnist_training import GRADING_EPOCHS, train_and_evaluate
+from grader.tensors import plain
 
 # Calibrated on the reference solution (checks/hw1_bn_mlp/CALIBRATION.md): the worst of 12 seeds
 # reached 0.9425 after 2 epochs; the threshold sits more than 1 percentage point below it.
@@ -19,10 +20,11 @@ MIN_ACCURACY = 0.92
 @pytest.mark.points(4)
 @pytest.mark.timeout(300)
 def check_mnist_accuracy(submission: ModuleType, mnist_root: Path, device: torch.device,
-                         record_property: pytest.RecordProperty) -> None:
+                         record_property: pytest.RecordProperty, artifacts: dict[str, object]) -> None:
     """Your build_model, train_epoch and evaluate reach the minimum test accuracy on MNIST."""
-    history = train_and_evaluate(submission, mnist_root, device)
+    history, model = train_and_evaluate(submission, mnist_root, device)
     record_property("history", [vars(h) for h in history])
+    artifacts["trained_state"] = {name: plain(value) for name, value in model.state_dict().items()}
     accuracy = history[-1].test_accuracy
     require(accuracy >= MIN_ACCURACY, f"after {GRADING_EPOCHS} epochs of training, evaluate() reports a test "
             f"accuracy of {accuracy:.4f}, below the {MIN_ACCURACY} that the reference solution always beats.")

@@ -1,0 +1,51 @@
+"""Verdicts the grader recomputes in its own process from the tensors the checks recorded.
+
+A check computed next to student code can in principle be forged by that code; these cannot.
+The runner combines them with the child's verdicts: a check passes only if both agree it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from check_1_model import require_shape_list, require_xavier
+from check_5_accuracy import MIN_ACCURACY
+
+from grader.mnist_training import accuracy_of_weights
+
+Verdict = tuple[bool, str]
+
+
+def _verdict(check: Callable[[], None]) -> Verdict:
+    try:
+        check()
+    except pytest.fail.Exception as failure:
+        return False, str(failure)
+    return True, ""
+
+
+def verify(artifacts: dict[str, object], mnist_root: Path) -> tuple[dict[str, Verdict], list[str]]:
+    """(verdicts by check name, notes for the report)."""
+    verdicts: dict[str, Verdict] = {}
+    notes: list[str] = []
+    weights = artifacts.get("initial_linear_weights")
+    if isinstance(weights, list) and weights and all(isinstance(w, torch.Tensor) and w.dim() == 2 for w in weights):
+        verdicts["build_model_xavier"] = _verdict(lambda: require_xavier(weights, "right after build_model()"))
+        shapes = [(int(w.shape[1]), int(w.shape[0])) for w in weights]
+        verdicts["layer_shapes"] = _verdict(lambda: require_shape_list(shapes, (100, 100)))
+    else:
+        missing = "the grader received no initial weights to verify this check."
+        verdicts["build_model_xavier"] = verdicts["layer_shapes"] = (False, missing)
+    state = artifacts.get("trained_state")
+    accuracy = accuracy_of_weights(state, mnist_root) if isinstance(state, dict) else None
+    if accuracy is None:
+        notes.append("MNIST accuracy was not recomputed by the grader (no trained weights in the homework's "
+                     "Sequential layout); the verdict from the student's process stands.")
+    else:
+        verdicts["mnist_accuracy"] = (accuracy >= MIN_ACCURACY, f"the grader's own evaluation of your trained "
+                                      f"weights gives a test accuracy of {accuracy:.4f}, below {MIN_ACCURACY}.")
+        notes.append(f"MNIST accuracy recomputed by the grader from the trained weights: {accuracy:.4f}.")
+    return verdicts, notes

@@ -1,0 +1,568 @@
+"""Run untrusted student code confined, and kill everything it started.
+
+`run_confined(target, args, limits=..., scratch=...)` runs `target(*args)` in a process started from a
+multiprocessing context (normally the grader's warm *forkserver*). Before the target runs, that process
+
+1. starts a new session, points stdin at /dev/null and stdout/stderr at files in a private folder the
+   student cannot write (the parent reads them back, truncated, without loading more than it keeps);
+2. enters new network, mount and PID namespaces when it may (root on Linux): no network (only a down
+   loopback); a fresh, size-capped /dev/shm; folders closed to other users that hold the interpreter,
+   sys.path or scratch (pyenv under /root, 0700) covered by an empty tmpfs with just those paths bound
+   back (read-only but scratch), so that `nobody` can import; an empty read-only tmpfs over every `hide`
+   path; a fresh /proc; and a PID namespace whose init runs the target, so that when it exits or is killed
+   the kernel kills every process left in the namespace (orphans, fork bombs, daemons that called setsid);
+3. sets resource limits (CPU, open files, processes, file size, no core files, memory);
+4. changes to `scratch`, drops environment variables that look like credentials, sets HOME and TMPDIR to
+   scratch and, when root, becomes `nobody` (no groups, no new privileges); closes inherited fds and
+   resets multiprocessing to the platform's defaults (its own resource tracker, start method).
+
+The parent waits `limits.wall_s` at most, then SIGKILLs the namespace's init (its waiting parent reaps it:
+no zombie) and the process group. Whatever could not be enforced here is listed in `Outcome.notes`.
+Only caller errors raise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import multiprocessing
+import multiprocessing.context
+import os
+import re
+import resource
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+NOBODY_UID = 65534
+PRIVATE_TEMP = ("/dev/shm",)  # a fresh tmpfs over each, per run
+SETUP_FAILED = 125  # exit code of a confined process whose confinement could not be set up
+# Environment variables that look like credentials are not handed to student code.
+SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE_KEY|AUTH|COOKIE|SESSION",
+                        re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_s: float = 300.0  # wall clock for the whole confined run
+    cpu_s: int = 600  # RLIMIT_CPU
+    memory_bytes: int = 6 * 2**30  # address space (data on CUDA hosts) beyond what the process has at start
+    open_files: int = 256  # RLIMIT_NOFILE
+    processes: int = 64  # RLIMIT_NPROC (per uid: meaningful once we switch uid)
+    file_size_bytes: int = 64 * 2**20  # RLIMIT_FSIZE; SIGXFSZ ignored so writes fail with EFBIG
+    output_bytes: int = 1 * 2**20  # stdout/stderr each kept up to this, then "[... truncated N bytes]"
+    # The uid student code runs as when started as root; None: `nobody`. RLIMIT_NPROC counts per uid,
+    # so concurrent runs get one uid each and a fork bomb in one cannot starve the other.
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int | None  # None if killed by a signal
+    signal: int | None
+    timed_out: bool
+    wall_s: float
+    stdout: str  # captured, truncated
+    stderr: str
+    notes: tuple[str, ...]  # what could NOT be enforced on this platform
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+# ----------------------------------------------------------------------------------------------- parent
+
+
+def run_confined(target: Callable[..., None], args: tuple, *, limits: Limits, scratch: Path,
+                 hide: Sequence[Path] = (), readable: Sequence[Path] = (),
+                 context: multiprocessing.context.BaseContext | None = None) -> Outcome:
+    """Run `target(*args)` confined (see the module docstring); never raises for what the target does.
+
+    `hide`: folders or files that look empty inside. `readable`: paths the target must read although a
+    parent folder is closed to other users (a data root under /root); the interpreter's own folders and
+    sys.path, and scratch, are always made reachable that way when the student runs as nobody.
+    """
+    scratch = Path(scratch).resolve()
+    if not scratch.is_dir():
+        raise FileNotFoundError(f"scratch folder {scratch} does not exist")
+    if limits.wall_s <= 0 or limits.output_bytes < 0:
+        raise ValueError(f"bad limits: {limits}")
+    context = context or multiprocessing.get_context("forkserver")
+    hidden = tuple(str(Path(p).resolve()) for p in hide)
+    reach = tuple(str(Path(p).resolve()) for p in readable)
+    private = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))  # 0700, owned by the caller
+    try:
+        process = context.Process(  # type: ignore[attr-defined]
+            target=_confined_main, name="grader-sandbox", daemon=False,
+            args=(target, args, limits, str(scratch), hidden, reach, str(private)))
+        start = time.monotonic()
+        process.start()  # pickling errors (a lambda as target) are caller errors and raise here
+        try:
+            process.join(limits.wall_s)
+            timed_out = process.exitcode is None
+            if timed_out:
+                _kill_everything(process, private)
+            wall_s = time.monotonic() - start
+            _kill_group(process.pid)  # leftovers in the group (without a PID namespace)
+            exit_code, sig = _exit_status(process, private, timed_out)
+        finally:
+            if process.exitcode is None:  # only when something above raised
+                _kill_everything(process, private)
+            with contextlib.suppress(ValueError):
+                process.close()
+        return Outcome(exit_code=exit_code, signal=sig, timed_out=timed_out, wall_s=wall_s,
+                       stdout=_read_truncated(private / "stdout", limits.output_bytes),
+                       stderr=_read_truncated(private / "stderr", limits.output_bytes),
+                       notes=tuple(_read_notes(private)))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _kill_everything(process: multiprocessing.process.BaseProcess, private: Path) -> None:
+    """SIGKILL the PID namespace's init: the kernel kills the rest of the namespace, and the waiting middle
+    process reaps the init (no zombie left) and exits. Then SIGKILL the group, for what is left."""
+    pid1 = _read_int(private / "pid1")
+    if pid1 is not None and not (private / "status").exists():  # not yet reaped: the pid is still its own
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid1, signal.SIGKILL)
+        process.join(10)
+    _kill_group(process.pid)
+    with contextlib.suppress(ProcessLookupError, ValueError, AttributeError):
+        process.kill()
+    process.join(10)
+    if pid1 is not None:
+        _wait_dead(pid1, 10)
+
+
+def _kill_group(pgid: int | None) -> None:
+    # The group exists only once the child has called setsid(), so this never hits the caller's group.
+    if pgid:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def _wait_dead(pid: int, timeout: float) -> None:
+    """Until `pid` is gone or a zombie: a dead namespace init has already taken its namespace with it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.01)
+
+
+def _exit_status(process: multiprocessing.process.BaseProcess, private: Path,
+                 timed_out: bool) -> tuple[int | None, int | None]:
+    if timed_out:
+        return None, signal.SIGKILL
+    status = _read_int(private / "status")  # the target's own wait status, from the PID namespace's parent
+    if status is not None:
+        if os.WIFSIGNALED(status):
+            return None, os.WTERMSIG(status)
+        return os.WEXITSTATUS(status), None
+    code = process.exitcode
+    if code is None or code >= 0:
+        return code, None
+    return None, -code
+
+
+def _read_truncated(path: Path, limit: int) -> str:
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            data = file.read(limit)
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    if size > limit:
+        text += f"\n[... truncated {size - limit} bytes]"
+    return text
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_notes(private: Path) -> list[str]:
+    try:
+        with open(private / "notes", encoding="utf-8", errors="replace") as file:
+            return [line.rstrip("\n") for line in file.read(65536).splitlines() if line.strip()]
+    except OSError:
+        return []
+
+
+def isolation_notes_for_platform() -> list[str]:
+    """What `run_confined` will probably not enforce here (a cheap guess; the run's notes are the truth)."""
+    no_namespaces = ("network not blocked, hidden paths visible, processes that leave the group may "
+                     "survive")
+    if not sys.platform.startswith("linux"):
+        return [f"not Linux ({sys.platform}), no namespaces: {no_namespaces}", "running as the invoking user"]
+    notes = []
+    if os.geteuid() != 0:
+        notes += ["running as the invoking user", f"no namespaces without root: {no_namespaces}"]
+    if _cuda_host():
+        notes.append(_CUDA_MEMORY_NOTE)
+    return notes
+
+
+# ------------------------------------------------------------------------------------------------ child
+
+
+def _confined_main(target: Callable[..., None], args: tuple, limits: Limits, scratch: str,
+                   hide: tuple[str, ...], readable: tuple[str, ...], private: str) -> None:
+    """Runs in the child started from the context; never returns."""
+    try:
+        with contextlib.suppress(OSError):
+            os.setsid()  # fails only if already a group leader (never for a forked child)
+        os.umask(0o022)  # the folders made for binds must be enterable by nobody
+        _redirect_stdio(private)
+        libc = _libc()
+        if libc is not None:  # die with the process that started us (the forkserver dies with the caller)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        needed = _needed_paths(scratch, readable)
+        if _enter_namespaces(libc, hide, needed, _shm_bytes(limits), private):
+            _become_pid1(private)  # only the namespace's init returns; this process waits for it
+            _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None,
+                   private, "fresh /proc")
+        _set_limits(limits, private)
+        _drop_privileges(libc, Path(scratch), needed, private, limits.uid)
+        _close_inherited_fds()
+    except BaseException as error:  # noqa: BLE001 - never run student code half confined
+        _note(private, f"sandbox setup failed: {type(error).__name__}: {error}")
+        traceback.print_exc()
+        _flush_and_exit(SETUP_FAILED)
+    _flush_and_exit(_call_target(target, args))
+
+
+def _close_inherited_fds() -> None:
+    """Close every fd but stdio (with a fork context: the caller's sockets and files), and make
+    multiprocessing forget the caller's resource tracker and forkserver, whose fds those were: the student's
+    own multiprocessing (DataLoader workers) starts its own, inside the sandbox, with the platform's default
+    start method (a forkserver child inherits "forkserver", whose new server must import torch again:
+    seconds per DataLoader)."""
+    os.closerange(3, 1 << 16)
+    from multiprocessing import forkserver, resource_tracker
+
+    multiprocessing.set_start_method(None, force=True)
+
+    for state, names in ((resource_tracker._resource_tracker, ("_fd", "_pid")),
+                         (forkserver._forkserver, ("_forkserver_alive_fd", "_forkserver_address",
+                                                   "_forkserver_pid", "_inherited_fds"))):
+        for name in names:
+            if hasattr(state, name):
+                setattr(state, name, None)
+
+
+def _call_target(target: Callable[..., None], args: tuple) -> int:
+    try:
+        target(*args)
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            return (stop.code or 0) & 0xFF
+        print(stop.code, file=sys.stderr)
+        return 1
+    except BaseException:  # noqa: BLE001 - the student's exception is the outcome
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def _flush_and_exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _note(private: str, text: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(os.path.join(private, "notes"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, (text.replace("\n", " ") + "\n").encode())
+        finally:
+            os.close(fd)
+
+
+def _redirect_stdio(private: str) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    for fd, path, mode in ((0, os.devnull, os.O_RDONLY), (1, "stdout", flags), (2, "stderr", flags)):
+        opened = os.open(os.path.join(private, path), mode, 0o600)
+        os.dup2(opened, fd)  # dup2 clears close-on-exec on the copy
+        os.close(opened)
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def _enter_namespaces(libc: ctypes.CDLL | None, hide: tuple[str, ...], needed: dict[str, bool],
+                      shm_bytes: int, private: str) -> bool:
+    """New net, mount and PID namespaces, as many as allowed; a private /dev/shm, `needed` reachable,
+    `hide` hidden. True if the PID namespace worked."""
+    wanted = {CLONE_NEWNET: "no network namespace: network not blocked",
+              CLONE_NEWNS: "no mount namespace: hidden paths stay visible",
+              CLONE_NEWPID: "no PID namespace: processes that leave the process group may survive"}
+    entered = set()
+    if libc is not None and libc.unshare(sum(wanted)) == 0:
+        entered = set(wanted)
+    for flag, missing in wanted.items():
+        if flag in entered:
+            continue
+        if libc is not None and libc.unshare(flag) == 0:
+            entered.add(flag)
+        else:
+            _note(private, f"{missing} ({os.strerror(ctypes.get_errno()) if libc else 'not Linux'})")
+    if CLONE_NEWNS in entered:
+        if _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, None, private, "private mounts"):
+            _cover_and_rebind(libc, needed, shm_bytes, private)
+            for path in hide:
+                _hide(libc, path, private)
+    elif hide:
+        _note(private, f"hidden paths not hidden: {', '.join(hide)}")
+    return CLONE_NEWPID in entered
+
+
+def _mount(libc: ctypes.CDLL | None, source: str, target: str, fstype: str | None, flags: int,
+           data: str | None, private: str, what: str) -> bool:
+    def encode(text: str | None) -> bytes | None:
+        return None if text is None else text.encode()
+
+    if libc is None:
+        _note(private, f"{what} failed: no libc")
+        return False
+    if libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)) == 0:
+        return True
+    _note(private, f"{what} failed: mount {target}: {os.strerror(ctypes.get_errno())}")
+    return False
+
+
+def _needed_paths(scratch: str, readable: tuple[str, ...]) -> dict[str, bool]:
+    """What the student must reach (path -> writable): scratch, `readable`, the interpreter and sys.path."""
+    python = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+              os.path.dirname(os.path.realpath(sys.executable)), *sys.path, *readable]
+    needed = {os.path.realpath(path): False for path in python if path and os.path.exists(path)}
+    needed[os.path.realpath(scratch)] = True
+    return needed
+
+
+def _shm_bytes(limits: Limits) -> int:
+    """/dev/shm holds RAM outside the address-space limit: a quarter of memory_bytes, at least 64 MiB."""
+    return max(limits.memory_bytes // 4, 64 * 2**20)
+
+
+def _topmost_closed_parent(path: str) -> str | None:
+    """The highest parent folder that other users cannot enter (mode without o+x), if any."""
+    for parent in reversed(Path(path).parents):
+        with contextlib.suppress(OSError):
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return str(parent)
+    return None
+
+
+def _cover_and_rebind(libc: ctypes.CDLL | None, needed: dict[str, bool], shm_bytes: int, private: str) -> None:
+    """Mount a fresh tmpfs over /dev/shm (capped at `shm_bytes`: nothing shared between runs, no RAM filled
+    through it) and an empty one (0755) over each folder closed to other users that holds a needed path
+    (/root is 0700, and pyenv puts Python there); then bind the needed paths back in, read-only unless
+    writable. The student reaches them, and nothing else of those folders."""
+    covers = {temp: f"size={shm_bytes},mode=1777" for temp in PRIVATE_TEMP if os.path.isdir(temp)}
+    plan: dict[str, str] = {}  # needed path -> the cover above it
+    for path in sorted(needed):  # parents before children: a bound folder brings what is inside
+        if any(_within(path, bound) for bound in plan):
+            continue
+        above = [temp for temp in covers if _within(path, temp)] + [_topmost_closed_parent(path) or ""]
+        if cover := min((c for c in above if c), key=len, default=None):
+            plan[path] = cover
+            covers.setdefault(cover, "size=64k,mode=0755")
+    handles = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in plan}  # before covering them
+    try:
+        for cover, options in sorted(covers.items()):
+            if not _mount(libc, "tmpfs", cover, "tmpfs", MS_NOSUID | MS_NODEV, options, private,
+                          f"covering {cover}"):
+                continue
+            for path in (path for path, above in plan.items() if above == cover):
+                _bind_into(libc, path, handles[path], needed[path], private)
+    finally:
+        for handle in handles.values():
+            os.close(handle)
+
+
+def _bind_into(libc: ctypes.CDLL | None, path: str, handle: int, writable: bool, private: str) -> None:
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    if stat.S_ISDIR(os.fstat(handle).st_mode):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+    else:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
+    source = f"/proc/self/fd/{handle}"
+    if _mount(libc, source, path, None, MS_BIND | MS_REC, None, private, "reaching " + path) and not writable:
+        _mount(libc, "none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None, private,
+               "making " + path + " read-only")
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _hide(libc: ctypes.CDLL | None, path: str, private: str) -> None:
+    if os.path.isdir(path):
+        _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               "size=4k,mode=0555", private, "hiding a folder")
+    elif os.path.exists(path) and _mount(libc, "/dev/null", path, None, MS_BIND, None, private, "hiding a file"):
+        _mount(libc, "none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None, private,
+               "making a hidden file read-only")  # a file: /dev/null over it, read-only
+
+
+def _become_pid1(private: str) -> None:
+    """Fork the PID namespace's init. The parent (outside the namespace) reports its pid, waits for it,
+    records its wait status and exits; only the init returns, once its pid is on record."""
+    gate_r, gate_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(gate_w)
+        os.read(gate_r, 1)  # EOF once the parent has written pid1: it can then be killed from outside
+        os.close(gate_r)
+        return
+    os.close(gate_r)
+    _write_atomically(os.path.join(private, "pid1"), str(pid))
+    os.close(gate_w)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        status = SETUP_FAILED << 8
+    _write_atomically(os.path.join(private, "status"), str(status))
+    os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+
+
+def _write_atomically(path: str, text: str) -> None:
+    with open(path + ".tmp", "w", encoding="ascii") as file:
+        file.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def _cuda_host() -> bool:
+    return os.path.exists("/dev/nvidiactl")
+
+
+_CUDA_MEMORY_NOTE = ("NVIDIA driver present: memory limited with RLIMIT_DATA, not RLIMIT_AS (CUDA reserves "
+                     "huge address ranges): shared memory mappings are not limited")
+
+
+def _set_limits(limits: Limits, private: str) -> None:
+    _set_limit(resource.RLIMIT_CPU, limits.cpu_s, limits.cpu_s + 1, private)  # SIGXCPU, then SIGKILL
+    _set_limit(resource.RLIMIT_NOFILE, limits.open_files, limits.open_files, private)
+    _set_limit(resource.RLIMIT_NPROC, limits.processes, limits.processes, private)
+    _set_limit(resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes, private)
+    _set_limit(resource.RLIMIT_CORE, 0, 0, private)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    # The process already maps what the forkserver imported (torch: several GB of address space), so the
+    # limit is what it has now plus memory_bytes.
+    which, field = (resource.RLIMIT_DATA, "VmData") if _cuda_host() else (resource.RLIMIT_AS, "VmSize")
+    if which == resource.RLIMIT_DATA:
+        _note(private, _CUDA_MEMORY_NOTE)
+    now = _status_kib(field)
+    if now is None:
+        _note(private, f"memory not limited: no {field} in /proc/self/status")
+    else:
+        _set_limit(which, now * 1024 + limits.memory_bytes, now * 1024 + limits.memory_bytes, private)
+
+
+def _set_limit(which: int, soft: int, hard: int, private: str) -> None:
+    _, current_hard = resource.getrlimit(which)
+    if current_hard != resource.RLIM_INFINITY:
+        soft, hard = min(soft, current_hard), min(hard, current_hard)
+    try:
+        resource.setrlimit(which, (soft, hard))
+    except (OSError, ValueError) as error:
+        _note(private, f"resource limit {which} not set: {error}")
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as file:
+            for line in file:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, bool], private: str,
+                     as_uid: int | None) -> None:
+    os.chdir(scratch)
+    for name in [name for name in os.environ if SECRET_ENV.search(name)]:
+        del os.environ[name]
+    os.environ["HOME"] = os.environ["TMPDIR"] = str(scratch)
+    tempfile.tempdir = None  # re-read TMPDIR
+    if os.geteuid() != 0:
+        _note(private, "running as the invoking user")
+    else:
+        uid, gid = _nobody()
+        uid = as_uid if as_uid is not None else uid
+        _give_tree(scratch, uid, gid)
+        for path in needed:
+            if (closed := _topmost_closed_parent(path)) is not None:
+                _note(private, f"{path} is not reachable by the student: {closed} is closed to other users")
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        if os.getuid() != uid or os.geteuid() != uid:
+            raise OSError(errno.EPERM, "could not drop privileges")
+        os.environ["USER"] = os.environ["LOGNAME"] = "nobody"
+    if libc is not None:  # setuid programs (su, sudo) cannot give privileges back; die with the parent
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            _note(private, "setuid programs not neutralised (prctl NO_NEW_PRIVS failed)")
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _nobody() -> tuple[int, int]:
+    try:
+        import pwd
+
+        entry = pwd.getpwnam("nobody")
+        return entry.pw_uid, entry.pw_gid
+    except (ImportError, KeyError):
+        return NOBODY_UID, NOBODY_UID
+
+
+def _give_tree(root: Path, uid: int, gid: int) -> None:
+    """chown scratch and what it holds to the student's user; never through a link, never a hard link."""
+    os.chown(root, uid, gid, follow_symlinks=False)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            with contextlib.suppress(OSError):
+                info = os.lstat(path)
+                if stat.S_ISDIR(info.st_mode) or (stat.S_ISREG(info.st_mode) and info.st_nlink == 1):
+                    os.chown(path, uid, gid, follow_symlinks=False)

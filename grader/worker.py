@@ -1,0 +1,77 @@
+"""What runs inside a confined grading process, and the warm pool that starts those processes.
+
+The pool is a multiprocessing *forkserver* whose server imports this module, and with it torch,
+torchvision, pytest and the grader, once. Each submission then gets a fresh process forked from
+that server: its fixed cost is a fork and a pytest session, not a torch import.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.context
+import os
+import sys
+from dataclasses import dataclass
+
+# Imported here so the forkserver holds them before it forks a grading process.
+import _pytest.python  # noqa: F401
+import numpy  # noqa: F401
+import pytest
+import scipy.stats  # noqa: F401
+import torch
+import torchvision  # noqa: F401
+
+import grader.checking  # noqa: F401
+import grader.data  # noqa: F401
+import grader.mnist_training  # noqa: F401
+import grader.nn_probes  # noqa: F401
+import grader.plugin  # noqa: F401
+import grader.spies  # noqa: F401
+import grader.stats  # noqa: F401
+import grader.submission  # noqa: F401
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a grading process needs, as plain data (it crosses to the process by pickling)."""
+
+    submission: str  # the scratch copy of the student's file
+    suite: str  # checks/<assignment>
+    results: str  # where the plugin writes its JSON
+    artifacts: str  # where the checks save their tensors
+    data_root: str
+    device: str
+    nonce: str
+    threads: int
+
+
+def pytest_arguments(job: Job) -> list[str]:
+    return [
+        job.suite, "-c", os.path.join(job.suite, "pytest.ini"), "--rootdir", job.suite, "-q", "--no-header",
+        "-p", "no:cacheprovider", f"--submission={job.submission}", f"--grader-results={job.results}",
+        f"--grader-artifacts={job.artifacts}", "--grader-visibility=all", f"--grader-device={job.device}",
+        f"--grader-data-root={job.data_root}",
+    ]
+
+
+def grade_in_child(job: Job) -> None:
+    """The confined process's target: one pytest session over the suite, results to files."""
+    torch.set_num_threads(job.threads)
+    os.environ["GRADER_NONCE"] = job.nonce  # read and removed by the plugin before student code runs
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    sys.dont_write_bytecode = True
+    sys.argv = ["pytest"]
+    pytest.main(pytest_arguments(job))
+
+
+_context: multiprocessing.context.BaseContext | None = None
+
+
+def warm_context() -> multiprocessing.context.BaseContext:
+    """The forkserver context with this module preloaded (started on first use, shared afterwards)."""
+    global _context
+    if _context is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["grader.worker"])
+        _context = context
+    return _context

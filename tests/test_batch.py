@@ -1,0 +1,72 @@
+"""`grader grade` on a class: expected grades, bad input as statuses, skip and resume through the gradebook."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.batch import BatchOptions, grade_batch
+from grader.gradebook import Gradebook
+from grader.runner import PROJECT_ROOT
+from grader.sandbox import Limits
+
+EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
+SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
+# What each example student must get (examples/README.md says why).
+EXPECTED = {"alice": 37, "bob": 31, "carol": 34, "dave": 0, "erin": 36, "frank": 32, "grace": 36}
+
+
+def totals(out: Path) -> dict[str, float]:
+    with Gradebook(out / "grades.db") as book:
+        return {run.student: run.points for run in book.latest("hw1_bn_mlp")}
+
+
+def options(out: Path, **kwargs: object) -> BatchOptions:
+    return BatchOptions(out=out, jobs=2, device="cpu", limits=Limits(wall_s=120), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_examples_get_their_grades_and_a_rerun_regrades_nothing(tmp_path: Path) -> None:
+    summary = grade_batch(EXAMPLES, options(tmp_path))
+    assert sorted(summary.graded) == sorted(EXPECTED) and not summary.bad_input
+    assert totals(tmp_path) == EXPECTED
+    again = grade_batch(EXAMPLES, options(tmp_path), progress=lambda _: None)
+    assert sorted(again.skipped) == sorted(EXPECTED) and not again.graded
+    assert totals(tmp_path) == EXPECTED
+
+
+def test_bad_input_is_a_status_never_an_aborted_batch(tmp_path: Path) -> None:
+    class_dir = tmp_path / "class"
+    (class_dir / "empty").mkdir(parents=True)
+    (class_dir / "notes.txt").write_text("not code")
+    (class_dir / "broken.ipynb").write_text("{not json")
+    (class_dir / "latin.py").write_bytes("x = 'caf\xe9'\n".encode("latin-1"))
+    summary = grade_batch(class_dir, options(tmp_path / "out"), progress=lambda _: None)
+    assert sorted(summary.bad_input) == ["broken", "empty", "latin", "notes"]
+    with Gradebook(tmp_path / "out" / "grades.db") as book:
+        statuses = {run.student: run.status for run in book.latest("hw1_bn_mlp")}
+    assert statuses == {"broken": "invalid_notebook", "empty": "empty", "latin": "not_utf8",
+                        "notes": "unsupported"}
+
+
+@pytest.mark.slow
+def test_an_interrupted_batch_resumes_where_it_stopped(tmp_path: Path) -> None:
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    for name in ("ann", "ben", "cat"):
+        shutil.copy(SOLUTION, class_dir / f"{name}.py")
+    nbformat.validate(nbformat.read(EXAMPLES / "carol.ipynb", as_version=4))
+
+    def interrupt_after_first(line: str) -> None:
+        if line.startswith("[1/"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        grade_batch(class_dir, BatchOptions(out=tmp_path / "out", jobs=1, device="cpu"), interrupt_after_first)
+    assert len(totals(tmp_path / "out")) == 1
+    summary = grade_batch(class_dir, options(tmp_path / "out"), progress=lambda _: None)
+    assert len(summary.skipped) == 1 and len(summary.graded) == 2
+    assert totals(tmp_path / "out") == {"ann": 37, "ben": 37, "cat": 37}

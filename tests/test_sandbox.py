@@ -1,0 +1,408 @@
+"""grader.sandbox: confined runs of untrusted code, and nothing left running afterwards.
+
+Targets are module-level functions (they cross to a forkserver child by pickling). Processes started
+inside a PID namespace cannot tell the parent their pid as the parent sees it, so the tests that check
+nothing is left running name those processes (prctl PR_SET_NAME) with a marker and look for it in /proc.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import multiprocessing
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import Limits, Outcome, isolation_notes_for_platform, run_confined
+
+QUICK = Limits(wall_s=20.0, cpu_s=20, memory_bytes=1 * 2**30, output_bytes=64 * 2**10)
+ROOT = os.geteuid() == 0
+
+
+# ------------------------------------------------------------------------------------------- targets
+
+
+def say_hello(name: str) -> None:
+    print(f"hello {name}")
+    print("to stderr", file=sys.stderr)
+
+
+def raise_error() -> None:
+    raise ValueError("student bug")
+
+
+def call_sys_exit(code: int) -> None:
+    sys.exit(code)
+
+
+def call_os_exit(code: int) -> None:
+    os._exit(code)
+
+
+def loop_forever() -> None:
+    while True:
+        pass
+
+
+def name_process(marker: str) -> None:
+    ctypes.CDLL(None).prctl(15, marker.encode(), 0, 0, 0)  # PR_SET_NAME: shows in /proc/<pid>/comm
+
+
+def ignore_sigterm_and_loop(marker: str) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    name_process(marker)
+    if os.fork() == 0:  # a child that ignores SIGTERM too
+        while True:
+            time.sleep(0.05)
+    loop_forever()
+
+
+def leave_orphan(marker: str, pid_file: str) -> None:
+    """Double fork: the grandchild leaves the session, names itself and sleeps forever; we return at once."""
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            name_process(marker)
+            Path(pid_file).write_text(str(os.getpid()))
+            os.close(write_end)
+            while True:
+                time.sleep(1)
+        os._exit(0)
+    os.close(write_end)
+    os.read(read_end, 1)  # EOF once the orphan is named and has written its pid
+    print("orphan started")
+
+
+def fork_bomb(marker: str) -> None:
+    name_process(marker)
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+
+
+def allocate_at_once() -> None:
+    bytearray(20 * 2**30)
+
+
+def allocate_in_chunks() -> None:
+    chunks = []
+    while True:
+        chunks.append(b"\x01" * (100 * 2**20))  # touched, not lazily mapped zero pages
+
+
+def flood_stdout(megabytes: int) -> None:
+    chunk = b"x" * 2**20
+    for _ in range(megabytes):
+        os.write(1, chunk)
+
+
+def write_big_file(megabytes: int) -> None:
+    chunk = b"y" * 2**20
+    try:
+        with open("big.bin", "wb", buffering=0) as file:
+            file.writelines(chunk for _ in range(megabytes))
+        print("wrote all")
+    except OSError as error:
+        print(errno.errorcode[error.errno], os.path.getsize("big.bin"))
+
+
+def connect(port: int) -> None:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=3).close()
+        print("connected")
+    except OSError as error:
+        print(f"blocked: {errno.errorcode.get(error.errno, error)}")
+
+
+def read_secrets(folder: str, file: str) -> None:
+    try:
+        print("folder lists:", sorted(os.listdir(folder)))
+    except OSError as error:
+        print("folder:", errno.errorcode[error.errno])
+    try:
+        print("file holds:", repr(Path(file).read_text()))
+    except OSError as error:
+        print("file:", errno.errorcode[error.errno])
+
+
+def import_fresh_modules(scratch: str) -> None:
+    names = ["wave", "xml.dom.minidom", "encodings.idna"]
+    print("already imported:", [name for name in names if name in sys.modules])
+    for name in names:
+        __import__(name)
+    Path(scratch, "absolute.txt").write_text("reached")
+    print("ok")
+
+
+def use_shared_memory() -> None:
+    print(multiprocessing.get_start_method())
+    # A named POSIX semaphore in /dev/shm, registered with a resource tracker the sandbox must let it start.
+    with multiprocessing.get_context("spawn").Lock():
+        pass
+    Path("/dev/shm/sandbox-test-left").write_bytes(b"x")
+    print(sorted(os.listdir("/dev/shm")))
+    try:
+        with open("/dev/shm/fill", "wb", buffering=0) as file:
+            file.writelines(bytes(2**20) for _ in range(1000))
+    except OSError as error:
+        print(errno.errorcode[error.errno])
+
+
+def show_environment() -> None:
+    from grader.sandbox import SECRET_ENV
+
+    print(os.environ["HOME"] == os.getcwd() == os.environ["TMPDIR"] == tempfile.gettempdir())
+    print([name for name in os.environ if SECRET_ENV.search(name)])
+
+
+def write_outside(outside: str) -> None:
+    Path("inside.txt").write_text("fine")  # scratch is the working directory and is writable
+    try:
+        Path(outside, "escaped.txt").write_text("escaped")
+        print("wrote outside")
+    except PermissionError:
+        print("denied", os.getuid())
+
+
+# -------------------------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module")
+def context() -> multiprocessing.context.BaseContext:
+    return multiprocessing.get_context("forkserver")
+
+
+@pytest.fixture
+def scratch():
+    # Outside pytest's tmp_path, whose parents are closed to other users (one test covers that case).
+    folder = Path(tempfile.mkdtemp(prefix="sandbox-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(context, target, *args, limits: Limits = QUICK, scratch: Path, hide=()) -> Outcome:
+    return run_confined(target, args, limits=limits, scratch=scratch, hide=hide, context=context)
+
+
+def require(outcome: Outcome, missing: str) -> None:
+    """Skip when the run says the platform lacks the feature under test."""
+    for note in outcome.notes:
+        if note.startswith(missing):
+            pytest.skip(f"not enforceable here: {note}")
+
+
+def live_processes_named(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            comm = Path(f"/proc/{entry}/comm").read_text().strip()
+            state = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if comm == marker and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def assert_none_left(marker: str, grace_s: float = 2.0) -> None:
+    deadline = time.monotonic() + grace_s
+    while (left := live_processes_named(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"processes left running: {left}"
+
+
+def marker(tag: str) -> str:
+    return f"sbx{tag}{os.getpid() % 100000}"[:15]
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+def test_normal_return_exits_0_with_captured_output(context, scratch):
+    outcome = run(context, say_hello, "world", scratch=scratch)
+    assert (outcome.exit_code, outcome.signal, outcome.timed_out) == (0, None, False)
+    assert outcome.stdout == "hello world\n"
+    assert outcome.stderr == "to stderr\n"
+    assert outcome.ok
+
+
+def test_exception_exits_1_with_traceback(context, scratch):
+    outcome = run(context, raise_error, scratch=scratch)
+    assert outcome.exit_code == 1
+    assert "ValueError: student bug" in outcome.stderr
+
+
+@pytest.mark.parametrize(("target", "code"), [(call_sys_exit, 3), (call_os_exit, 7)])
+def test_exit_codes_pass_through(context, scratch, target, code):
+    outcome = run(context, target, code, scratch=scratch)
+    assert (outcome.exit_code, outcome.signal, outcome.timed_out) == (code, None, False)
+
+
+def test_infinite_loop_times_out(context, scratch):
+    outcome = run(context, loop_forever, limits=Limits(wall_s=2), scratch=scratch)
+    assert outcome.timed_out and outcome.exit_code is None and outcome.signal == signal.SIGKILL
+    assert 2 <= outcome.wall_s < 6
+
+
+def test_sigterm_ignoring_target_and_child_are_killed(context, scratch):
+    name = marker("term")
+    outcome = run(context, ignore_sigterm_and_loop, name, limits=Limits(wall_s=2), scratch=scratch)
+    assert outcome.timed_out
+    assert_none_left(name)
+
+
+def test_orphan_that_leaves_the_session_does_not_survive(context, scratch):
+    name = marker("orph")
+    pid_file = scratch / "orphan.pid"
+    outcome = run(context, leave_orphan, name, str(pid_file), scratch=scratch)
+    if any(note.startswith("no PID namespace") for note in outcome.notes):
+        for pid in live_processes_named(name):  # the orphan escaped, as the note says: clean up after it
+            os.kill(pid, signal.SIGKILL)
+    require(outcome, "no PID namespace")
+    assert outcome.exit_code == 0 and outcome.stdout == "orphan started\n"
+    assert pid_file.read_text().isdigit()  # its pid inside the namespace: the marker finds it from here
+    assert_none_left(name)
+
+
+def test_fork_bomb_is_contained_and_cleaned_up(context, scratch):
+    name = marker("bomb")
+    limits = Limits(wall_s=3, processes=32)
+    outcome = run(context, fork_bomb, name, limits=limits, scratch=scratch)
+    assert outcome.timed_out
+    assert_none_left(name)
+    if ROOT:  # pgrep -u nobody, limited to this test's processes (other sandboxes may run beside it)
+        assert not [pid for pid in live_processes_named(name) if os.stat(f"/proc/{pid}").st_uid == 65534]
+    assert run(context, say_hello, "again", scratch=scratch).stdout == "hello again\n"  # parent unharmed
+
+
+@pytest.mark.parametrize("target", [allocate_at_once, allocate_in_chunks])
+def test_memory_bomb_fails_without_harming_the_parent(context, scratch, target):
+    limits = Limits(wall_s=20, memory_bytes=256 * 2**20)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    outcome = run(context, target, limits=limits, scratch=scratch)
+    assert not outcome.ok
+    assert outcome.timed_out or outcome.signal is not None or "MemoryError" in outcome.stderr
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 2**10  # KiB
+
+
+def test_huge_stdout_is_truncated_without_loading_it(context, scratch):
+    limits = Limits(wall_s=20, output_bytes=64 * 2**10, file_size_bytes=200 * 2**20)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    outcome = run(context, flood_stdout, 100, limits=limits, scratch=scratch)
+    assert outcome.exit_code == 0
+    assert outcome.stdout == "x" * 2**16 + f"\n[... truncated {100 * 2**20 - 2**16} bytes]"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 2**10  # KiB
+
+
+def test_file_size_limit_fails_writes_with_efbig(context, scratch):
+    limits = Limits(wall_s=20, file_size_bytes=8 * 2**20)
+    outcome = run(context, write_big_file, 100, limits=limits, scratch=scratch)
+    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.stdout == f"EFBIG {8 * 2**20}\n"
+    assert (scratch / "big.bin").stat().st_size == 8 * 2**20
+
+
+def test_network_is_unreachable_inside(context, scratch):
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(0.2)
+        outcome = run(context, connect, listener.getsockname()[1], scratch=scratch)
+        require(outcome, "no network namespace")
+        assert outcome.stdout.startswith("blocked: "), outcome.stdout
+        with pytest.raises(TimeoutError):
+            listener.accept()[0].close()
+
+
+def test_hidden_paths_are_empty_inside_and_intact_outside(context, scratch):
+    secrets = Path(tempfile.mkdtemp(prefix="sandbox-secrets-"))
+    try:
+        os.chmod(secrets, 0o755)  # readable by anyone: only the mount hides it
+        (secrets / "solution.py").write_text("answer = 42\n")
+        lone_file = secrets.parent / f"{secrets.name}.key"
+        lone_file.write_text("secret")
+        lone_file.chmod(0o644)
+        outcome = run(context, read_secrets, str(secrets), str(lone_file), scratch=scratch,
+                      hide=[secrets, lone_file])
+        require(outcome, "no mount namespace")
+        assert outcome.stdout == "folder lists: []\nfile holds: ''\n", outcome.stdout
+        assert (secrets / "solution.py").read_text() == "answer = 42\n"
+        assert lone_file.read_text() == "secret"
+    finally:
+        shutil.rmtree(secrets)
+        lone_file.unlink(missing_ok=True)
+
+
+@pytest.mark.skipif(not ROOT, reason="privileges are dropped only when root: running as the invoking user")
+def test_writing_outside_scratch_is_denied(context, scratch):
+    outside = Path(tempfile.mkdtemp(prefix="sandbox-outside-"))
+    try:
+        outside.chmod(0o755)  # root's, readable by all, writable by root only
+        outcome = run(context, write_outside, str(outside), scratch=scratch)
+        assert outcome.exit_code == 0, outcome.stderr
+        assert outcome.stdout == "denied 65534\n"
+        assert not (outside / "escaped.txt").exists()
+        assert (scratch / "inside.txt").read_text() == "fine"
+        assert (scratch / "inside.txt").stat().st_uid == 65534
+        assert not [n for n in outcome.notes if n.startswith("running as")]
+    finally:
+        shutil.rmtree(outside)
+
+
+def test_interpreter_and_scratch_stay_reachable_under_closed_parents(context, tmp_path):
+    # pytest's tmp_path lies under /tmp/pytest-of-root (0700); pyenv's Python may lie under /root (0700).
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    outcome = run(context, import_fresh_modules, str(scratch), scratch=scratch)
+    for note in outcome.notes:
+        if "is not reachable by the student" in note:  # no mount namespace to open the closed parents
+            pytest.skip(f"not enforceable here: {note}")
+    assert outcome.stdout == "already imported: []\nok\n", outcome.stderr
+    assert (scratch / "absolute.txt").read_text() == "reached"
+
+
+def test_dev_shm_is_private_and_capped_and_multiprocessing_works(context, scratch):
+    outcome = run(context, use_shared_memory, limits=Limits(wall_s=20, memory_bytes=256 * 2**20,
+                                                           file_size_bytes=512 * 2**20), scratch=scratch)
+    require(outcome, "no mount namespace")
+    default = "fork" if sys.version_info < (3, 14) else "forkserver"  # not the caller's forkserver context
+    assert outcome.stdout == f"{default}\n['sandbox-test-left']\nENOSPC\n", outcome.stderr
+    assert not Path("/dev/shm/sandbox-test-left").exists()
+
+
+def test_environment_points_at_scratch_without_credentials(context, scratch):
+    outcome = run(context, show_environment, scratch=scratch)
+    assert outcome.stdout == "True\n[]\n", outcome.stderr
+
+
+def test_missing_scratch_is_a_caller_error(context, scratch):
+    with pytest.raises(FileNotFoundError):
+        run(context, say_hello, "x", scratch=scratch / "missing")
+
+
+def test_private_output_folder_is_removed(context, scratch, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where run_confined makes its private folder
+    run(context, say_hello, "x", scratch=scratch)
+    run(context, loop_forever, limits=Limits(wall_s=0.5), scratch=scratch)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_platform_notes_are_strings():
+    notes = isolation_notes_for_platform()
+    assert all(isinstance(note, str) for note in notes)
+    if ROOT and sys.platform.startswith("linux"):
+        assert "running as the invoking user" not in notes
