@@ -157,20 +157,25 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
     started = time.monotonic()
     outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
                            context=warm_context())
-    checks = verdicts(suite, Path(job.results), nonce, outcome)
-    checks, notes = recompute(suite, checks, load_artifacts(Path(job.artifacts)), data_root)
+    checks, extras = verdicts(suite, Path(job.results), nonce, outcome)
+    checks, notes, computed = recompute(suite, checks, load_artifacts(Path(job.artifacts)), data_root)
     shutil.rmtree(scratch, ignore_errors=True)
     return Run(
         student=sub.student, assignment=options.assignment, source=str(sub.source), sha256=sub.sha256,
         suite_version=suite.version, status="graded", problem="", points=sum(c.points for c in checks),
         max_points=suite.max_points, graded_at=_now(), duration_s=time.monotonic() - started,
         checks=tuple(checks), device=options.device, notes=tuple(notes + list(outcome.notes)),
-        stdout=outcome.stdout, stderr=outcome.stderr,
+        stdout=outcome.stdout, stderr=outcome.stderr, extras=extras | computed,
     )
 
 
-def verdicts(suite: Suite, results: Path, nonce: str, outcome: Outcome) -> list[CheckResult]:
-    """The suite's checks with the child's verdicts; anything missing, forged or tampered scores 0."""
+def verdicts(suite: Suite, results: Path, nonce: str, outcome: Outcome
+             ) -> tuple[list[CheckResult], dict[str, object]]:
+    """The suite's checks with the child's verdicts; anything missing, forged or tampered scores 0.
+
+    Also the training history the accuracy check recorded, for the reports' cost plot: it comes from
+    the student's process, so it is only displayed, never scored, and kept only in its expected shape.
+    """
     data, problem = _read_results(results, nonce)
     if outcome.timed_out:
         problem = problem or "the submission was stopped at its time limit"
@@ -187,7 +192,19 @@ def verdicts(suite: Suite, results: Path, nonce: str, outcome: Outcome) -> list[
         points = known.max_points if status == "passed" else 0.0
         checks.append(replace(known, status=status, points=points, message=message,
                               duration_s=float(child.get("duration_s", 0.0) or 0.0)))
-    return checks
+    return checks, ({"history": _history(data.get("extras"))} if not problem and _history(data.get("extras"))
+                    else {})
+
+
+def _history(extras: object) -> list[dict[str, float]]:
+    history = extras.get("history") if isinstance(extras, dict) else None
+    if not isinstance(history, list):
+        return []
+    try:
+        return [{"epoch": int(h["epoch"]), "train_cost": float(h["train_cost"]),
+                 "test_accuracy": float(h["test_accuracy"])} for h in history[:100]]
+    except (TypeError, KeyError, ValueError):
+        return []
 
 
 def _read_results(path: Path, nonce: str) -> tuple[dict[str, object], str]:
@@ -207,18 +224,18 @@ def _read_results(path: Path, nonce: str) -> tuple[dict[str, object], str]:
 
 
 def recompute(suite: Suite, checks: list[CheckResult], artifacts: dict[str, object],
-              data_root: Path) -> tuple[list[CheckResult], list[str]]:
+              data_root: Path) -> tuple[list[CheckResult], list[str], dict[str, object]]:
     """A check passes only if the child says so AND the parent's own recomputation (where there is one) agrees."""
     if suite.verify is None:
-        return checks, []
-    parent, notes = suite.verify(artifacts, data_root)
+        return checks, [], {}
+    parent, notes, extras = suite.verify(artifacts, data_root)
     combined = []
     for check in checks:
         ok, message = parent.get(check.name, (True, ""))
         if check.passed and not ok:
             check = replace(check, status="failed", points=0.0, message=message)
         combined.append(check)
-    return combined, notes
+    return combined, notes, extras
 
 
 def _unusable_run(sub: Submission, suite: Suite, assignment: str) -> Run:

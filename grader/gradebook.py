@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS runs (
     device TEXT NOT NULL DEFAULT '',
     notes TEXT NOT NULL DEFAULT '[]', -- JSON list: isolation that could not be enforced, recomputations
     stdout TEXT NOT NULL DEFAULT '',
-    stderr TEXT NOT NULL DEFAULT ''
+    stderr TEXT NOT NULL DEFAULT '',
+    extras TEXT NOT NULL DEFAULT '{}' -- JSON: data for the reports' figures (histograms, costs, confusion)
 );
 CREATE INDEX IF NOT EXISTS runs_by_student ON runs (assignment, student, id);
 CREATE TABLE IF NOT EXISTS check_results (
@@ -75,6 +76,7 @@ class Run:
     notes: tuple[str, ...] = ()
     stdout: str = ""
     stderr: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class Gradebook:
@@ -112,11 +114,11 @@ class Gradebook:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (student, assignment, source, sha256, suite_version, status, problem, points, "
-                "max_points, graded_at, duration_s, device, notes, stdout, stderr) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "max_points, graded_at, duration_s, device, notes, stdout, stderr, extras) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run.student, run.assignment, run.source, run.sha256, run.suite_version, run.status, run.problem,
                  run.points, run.max_points, run.graded_at, run.duration_s, run.device,
-                 json.dumps(list(run.notes)), run.stdout, run.stderr),
+                 json.dumps(list(run.notes)), run.stdout, run.stderr, json.dumps(run.extras, sort_keys=True)),
             )
             db.executemany(
                 "INSERT INTO check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -151,6 +153,6 @@ class Gradebook:
         checks = self._db.execute(
             "SELECT name, description, max_points, points, status, message, visibility, duration_s "
             "FROM check_results WHERE run_id = ? ORDER BY position", (row["id"],)).fetchall()
-        fields: dict[str, Any] = {k: row[k] for k in row.keys() if k not in ("id", "notes")}
-        return Run(**fields, notes=tuple(json.loads(row["notes"])),
+        fields: dict[str, Any] = {k: row[k] for k in row.keys() if k not in ("id", "notes", "extras")}
+        return Run(**fields, notes=tuple(json.loads(row["notes"])), extras=json.loads(row["extras"]),
                    checks=tuple(CheckResult(*c) for c in checks))  # type: ignore[arg-type]

@@ -57,16 +57,23 @@ def reference_architecture(hidden: tuple[int, int] = (100, 100), p: float = 0.3)
 
 
 @torch.no_grad()
-def accuracy_of_weights(state: dict[str, torch.Tensor], root: Path) -> float | None:
-    """Test accuracy of trained weights in the reference layout; None when they do not fit it."""
+def confusion_of_weights(state: dict[str, torch.Tensor], root: Path) -> list[list[int]] | None:
+    """MNIST test confusion matrix (rows: true digit, columns: predicted) of trained weights in the
+    reference layout, computed here; None when the weights do not fit that layout."""
     model = reference_architecture()
     try:
         model.load_state_dict(state, strict=True)
-    except (RuntimeError, TypeError, KeyError):
+    except (RuntimeError, TypeError, KeyError, ValueError):
         return None
     images, labels = load_mnist_tensors(root, train=False)
     predictions = model.eval()(images.view(-1, 784)).argmax(dim=1)
-    return float((predictions == labels).float().mean())
+    matrix = torch.zeros(10, 10, dtype=torch.int64)
+    matrix.index_put_((labels, predictions), torch.ones_like(labels), accumulate=True)
+    return matrix.tolist()
+
+
+def accuracy_of(confusion: list[list[int]]) -> float:
+    return sum(confusion[i][i] for i in range(10)) / max(1, sum(map(sum, confusion)))
 
 
 def train_and_evaluate(module: ModuleType, root: Path, device: torch.device, *, seed: int = 0,

@@ -21,6 +21,7 @@ from grader.messages import student_message
 from grader.results import CheckResult
 
 collector_key = pytest.StashKey["Collector"]()
+_OWN_PROPERTIES = {"points", "visibility", "description", "status", "message"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,6 +98,7 @@ class Collector:
         self.path = path
         self.hidden_not_run = 0
         self._checks: dict[str, dict[str, Any]] = {}
+        self._extras: dict[str, Any] = {}  # what checks recorded with record_property, for reports
         # Taken before any student code runs: a one-time token the parent gave through the
         # environment (removed from it now), and a snapshot of what the verdicts rely on.
         self._nonce = os.environ.pop("GRADER_NONCE", "")
@@ -112,6 +114,9 @@ class Collector:
             "status": "passed", "message": "", "duration_s": 0.0,
         })
         check["duration_s"] += report.duration
+        for key, value in props.items():
+            if key not in _OWN_PROPERTIES:
+                self._extras[key] = value
         if report.failed and check["status"] == "passed":
             check["status"] = props.get("status", "error")
             check["message"] = props.get("message", "this check could not run")
@@ -122,6 +127,7 @@ class Collector:
             for c in self._checks.values()
         ]
         data = {"checks": [asdict(r) for r in results], "hidden_not_run": self.hidden_not_run,
+                "extras": self._extras,
                 "tampered": integrity.changed(self._snapshot), "nonce": self._nonce}
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")

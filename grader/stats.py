@@ -53,3 +53,15 @@ def _uniform_ok(w: torch.Tensor, sum_sq: float, var: float, alpha: float) -> boo
         return False
     hoeffding = math.sqrt(math.log(2 / alpha) / (2 * w.numel()))
     return abs(sum_sq / w.numel() / bound**2 - 1 / 3) <= hoeffding
+
+
+def weight_histogram(weight: torch.Tensor, bins: int = 40) -> dict[str, object]:
+    """A layer's weights binned over +-1.5 Xavier bounds, with what Xavier predicts, for the reports."""
+    fan_out, fan_in = weight.shape
+    var = xavier_variance(fan_in, fan_out)
+    bound = math.sqrt(3 * var)
+    w = weight.detach().to("cpu", torch.float64).flatten()
+    counts = torch.histc(w.clamp(-1.5 * bound, 1.5 * bound), bins=bins, min=-1.5 * bound, max=1.5 * bound)
+    return {"in_features": int(fan_in), "out_features": int(fan_out), "bound": bound, "xavier_std": math.sqrt(var),
+            "std": float(w.std()), "mean": float(w.mean()), "n": int(w.numel()), "lo": -1.5 * bound,
+            "hi": 1.5 * bound, "counts": [int(c) for c in counts.tolist()]}

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from grader.results import CheckResult
 
-Verify = Callable[[dict[str, object], Path], tuple[dict[str, tuple[bool, str]], list[str]]]
+Verify = Callable[[dict[str, object], Path],
+                  tuple[dict[str, tuple[bool, str]], list[str], dict[str, object]]]
 GRADER_PACKAGE = Path(__file__).resolve().parent
 
 

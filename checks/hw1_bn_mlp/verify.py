@@ -14,7 +14,8 @@ import torch
 from check_1_model import require_shape_list, require_xavier
 from check_5_accuracy import MIN_ACCURACY
 
-from grader.mnist_training import accuracy_of_weights
+from grader.mnist_training import accuracy_of, confusion_of_weights
+from grader.stats import weight_histogram
 
 Verdict = tuple[bool, str]
 
@@ -27,12 +28,15 @@ def _verdict(check: Callable[[], None]) -> Verdict:
     return True, ""
 
 
-def verify(artifacts: dict[str, object], mnist_root: Path) -> tuple[dict[str, Verdict], list[str]]:
-    """(verdicts by check name, notes for the report)."""
+def verify(artifacts: dict[str, object], mnist_root: Path
+           ) -> tuple[dict[str, Verdict], list[str], dict[str, object]]:
+    """(verdicts by check name, notes for the report, figures' data for the reports)."""
     verdicts: dict[str, Verdict] = {}
     notes: list[str] = []
+    extras: dict[str, object] = {}
     weights = artifacts.get("initial_linear_weights")
     if isinstance(weights, list) and weights and all(isinstance(w, torch.Tensor) and w.dim() == 2 for w in weights):
+        extras["initial_weights"] = [weight_histogram(w) for w in weights[:8]]
         verdicts["build_model_xavier"] = _verdict(lambda: require_xavier(weights, "right after build_model()"))
         shapes = [(int(w.shape[1]), int(w.shape[0])) for w in weights]
         verdicts["layer_shapes"] = _verdict(lambda: require_shape_list(shapes, (100, 100)))
@@ -40,12 +44,14 @@ def verify(artifacts: dict[str, object], mnist_root: Path) -> tuple[dict[str, Ve
         missing = "the grader received no initial weights to verify this check."
         verdicts["build_model_xavier"] = verdicts["layer_shapes"] = (False, missing)
     state = artifacts.get("trained_state")
-    accuracy = accuracy_of_weights(state, mnist_root) if isinstance(state, dict) else None
-    if accuracy is None:
+    confusion = confusion_of_weights(state, mnist_root) if isinstance(state, dict) else None
+    if confusion is None:
         notes.append("MNIST accuracy was not recomputed by the grader (no trained weights in the homework's "
                      "Sequential layout); the verdict from the student's process stands.")
     else:
+        extras["confusion"] = confusion
+        accuracy = accuracy_of(confusion)
         verdicts["mnist_accuracy"] = (accuracy >= MIN_ACCURACY, f"the grader's own evaluation of your trained "
                                       f"weights gives a test accuracy of {accuracy:.4f}, below {MIN_ACCURACY}.")
         notes.append(f"MNIST accuracy recomputed by the grader from the trained weights: {accuracy:.4f}.")
-    return verdicts, notes
+    return verdicts, notes, extras
