@@ -67,6 +67,16 @@ def _cell_source(cell: nbformat.NotebookNode) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+def _without_skipped_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """nbconvert's own tag filter drops the cells the grader never runs (the experiment)."""
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    remover = TagRemovePreprocessor(remove_cell_tags=set(SKIP_TAGS), enabled=True)
+    copy = nbformat.from_dict({**nb, "cells": [dict(cell, metadata=dict(cell.get("metadata") or {}))
+                                                for cell in nb["cells"]]})
+    return remover.preprocess(copy, {})[0]
+
+
 def notebook_to_source(nb_or_path: nbformat.NotebookNode | str | Path) -> str:
     """The graded code cells of a notebook, in order, as one Python source."""
     if isinstance(nb_or_path, (str, Path)):
@@ -77,9 +87,8 @@ def notebook_to_source(nb_or_path: nbformat.NotebookNode | str | Path) -> str:
     if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
         raise NotebookError(f"{where} is not a valid notebook: no list of cells")
     chunks = []
-    for cell in cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell.get("cell_type") != "code" or SKIP_TAGS.intersection(tags):
+    for cell in _without_skipped_cells(nb).cells:
+        if cell.get("cell_type") != "code":
             continue
         chunk = _comment_magics(_cell_source(cell)).lstrip("\n").rstrip()
         if chunk:

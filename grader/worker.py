@@ -21,6 +21,8 @@ import scipy.stats  # noqa: F401
 import torch
 import torchvision  # noqa: F401
 
+import nbconvert.preprocessors  # noqa: F401  (notebook submissions)
+
 import grader.checking  # noqa: F401
 import grader.data  # noqa: F401
 import grader.mnist_training  # noqa: F401
