@@ -8,11 +8,14 @@ submission in one gradebook transaction, so an interrupted batch resumes where i
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import queue
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -29,7 +32,7 @@ from grader.results import CheckResult
 from grader.runner import PROJECT_ROOT, suite_dir
 from grader.sandbox import Limits, Outcome, run_confined
 from grader.suite import Suite, load_suite
-from grader.tensors import load_artifacts
+from grader.tensors import MAX_ARTIFACT_BYTES, load_artifacts
 from grader.worker import Job, grade_in_child, warm_context
 
 MAX_RESULTS_BYTES = 2 * 2**20
@@ -77,10 +80,22 @@ def grade_batch(submissions_dir: Path, options: BatchOptions,
         data_root = stage_data(ensure_mnist(options.data_root, log=progress), workdir / "data")
         submissions = discover(submissions_dir, assignment=options.assignment, workdir=workdir / "intake")
         todo = _to_grade(submissions, suite, book, options, summary, progress)
-        hide = [PROJECT_ROOT / "solutions", options.out.resolve(), submissions_dir.resolve(), workdir / "intake"]
+        hide = hidden_paths(submissions_dir, options.out, workdir)
         grade = _grader(suite, options, data_root, workdir, hide, max(1, (os.cpu_count() or 1) // jobs), jobs)
         _run_all(todo, grade, jobs, book, summary, progress)
     return summary
+
+
+# What a grading process needs from the project: the grader package, the checks, the virtual environment.
+NEEDED_IN_PROJECT = {"grader", "checks", ".venv"}
+
+
+def hidden_paths(submissions_dir: Path, out: Path, workdir: Path) -> list[Path]:
+    """Everything a student must not read: the rest of the project (solutions/, but also .git history,
+    tests/ and examples/, which hold solution code), the class's submissions, the gradebook."""
+    project = [p for p in PROJECT_ROOT.iterdir() if p.name not in NEEDED_IN_PROJECT]
+    (workdir / "intake").mkdir(exist_ok=True)
+    return project + [out.resolve(), submissions_dir.resolve(), workdir / "intake"]
 
 
 def _to_grade(submissions: list[Submission], suite: Suite, book: Gradebook, options: BatchOptions,
@@ -105,17 +120,34 @@ def _to_grade(submissions: list[Submission], suite: Suite, book: Gradebook, opti
 def _run_all(todo: list[Submission], grade: Callable[[Submission], Run], jobs: int, book: Gradebook,
              summary: BatchSummary, progress: Callable[[str], None]) -> None:
     start = time.monotonic()
+    # A grader.progress.Progress also gets told who starts and finishes (its bar); a plain callable, lines.
+    begin, finish = getattr(progress, "begin", None), getattr(progress, "finish", None)
+    if callable(getattr(progress, "start", None)):
+        progress.start(len(todo))  # type: ignore[attr-defined]
+
+    def grade_one(sub: Submission) -> Run:
+        if begin is not None:
+            begin(sub.student)
+        return grade(sub)
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures: dict[Future[Run], Submission] = {pool.submit(grade, sub): sub for sub in todo}
+        futures: dict[Future[Run], Submission] = {pool.submit(grade_one, sub): sub for sub in todo}
         try:
             for done, future in enumerate(as_completed(futures), start=1):
                 run = future.result()
                 book.record(run)  # one transaction per submission: a crash later loses nothing recorded
                 summary.graded.append(run.student)
                 eta = (time.monotonic() - start) / done * (len(todo) - done)
-                progress(f"[{done}/{len(todo)}] {run.student}: {run.points:g}/{run.max_points:g} "
-                         f"{'' if run.status == 'graded' else run.status + ' '}({run.duration_s:.1f} s, "
-                         f"about {eta:.0f} s left)")
+                line = (f"[{done}/{len(todo)}] {run.student}: {run.points:g}/{run.max_points:g} "
+                        f"{'' if run.status == 'graded' else run.status + ' '}({run.duration_s:.1f} s, "
+                        f"about {eta:.0f} s left)")
+                if finish is None:
+                    progress(line)
+                else:
+                    errored = [c.name for c in run.checks if c.status == "error"]
+                    problem = run.status != "graded" or bool(errored)
+                    finish(run.student, line + (f": {len(errored)} check(s) could not run" if errored else ""),
+                           problem=problem)
         except KeyboardInterrupt:
             for future in futures:
                 future.cancel()
@@ -156,13 +188,22 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
               nonce=nonce, threads=threads)
     started = time.monotonic()
     outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
-                           context=warm_context())
-    checks, extras = verdicts(suite, Path(job.results), nonce, outcome)
-    checks, notes, computed = recompute(suite, checks, load_artifacts(Path(job.artifacts)), data_root)
-    shutil.rmtree(scratch, ignore_errors=True)
+                           readable=[data_root], context=warm_context())
+    status, problem = "graded", ""
+    try:
+        checks, extras = verdicts(suite, Path(job.results), nonce, outcome)
+        checks, notes, computed = recompute(suite, checks, _child_artifacts(Path(job.artifacts)), data_root)
+    except Exception as error:  # noqa: BLE001 - what the child left is data: it costs this submission only
+        status = "could_not_grade"
+        problem = (f"the grader could not use what the grading process left ({type(error).__name__}: "
+                   f"{str(error)[:200]}); nothing is awarded")
+        checks = [replace(c, status="error", points=0.0, message=problem) for c in suite.checks]
+        notes, extras, computed = [], {}, {}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return Run(
         student=sub.student, assignment=options.assignment, source=str(sub.source), sha256=sub.sha256,
-        suite_version=suite.version, status="graded", problem="", points=sum(c.points for c in checks),
+        suite_version=suite.version, status=status, problem=problem, points=sum(c.points for c in checks),
         max_points=suite.max_points, graded_at=_now(), duration_s=time.monotonic() - started,
         checks=tuple(checks), device=options.device, notes=tuple(notes + list(outcome.notes)),
         stdout=outcome.stdout, stderr=outcome.stderr, extras=extras | computed,
@@ -179,7 +220,9 @@ def verdicts(suite: Suite, results: Path, nonce: str, outcome: Outcome
     data, problem = _read_results(results, nonce)
     if outcome.timed_out:
         problem = problem or "the submission was stopped at its time limit"
-    reported = {c.get("name"): c for c in data.get("checks", []) if isinstance(c, dict)}
+    listed = data.get("checks")
+    reported = {c["name"]: c for c in (listed if isinstance(listed, list) else [])
+                if isinstance(c, dict) and isinstance(c.get("name"), str)}
     checks = []
     for known in suite.checks:
         child = reported.get(known.name)
@@ -191,7 +234,7 @@ def verdicts(suite: Suite, results: Path, nonce: str, outcome: Outcome
         message = str(child.get("message", ""))[:1000]
         points = known.max_points if status == "passed" else 0.0
         checks.append(replace(known, status=status, points=points, message=message,
-                              duration_s=float(child.get("duration_s", 0.0) or 0.0)))
+                              duration_s=_seconds(child.get("duration_s"))))
     return checks, ({"history": _history(data.get("extras"))} if not problem and _history(data.get("extras"))
                     else {})
 
@@ -203,23 +246,61 @@ def _history(extras: object) -> list[dict[str, float]]:
     try:
         return [{"epoch": int(h["epoch"]), "train_cost": float(h["train_cost"]),
                  "test_accuracy": float(h["test_accuracy"])} for h in history[:100]]
-    except (TypeError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError, OverflowError):
         return []
+
+
+def _seconds(value: object) -> float:
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
+
+
+def _read_child_file(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of a file a confined process left behind: a regular file only, never through
+    a link (one to /dev/zero never ends, one to a root-only file is not the child's), never blocking (a FIFO)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return file.read(limit + 1)
+
+
+def _child_artifacts(path: Path) -> dict[str, object]:
+    """The recorded tensors, loaded (weights-only) from a private copy of what the child left at `path`."""
+    try:
+        raw = _read_child_file(path, MAX_ARTIFACT_BYTES)
+    except OSError:
+        return {}
+    if len(raw) > MAX_ARTIFACT_BYTES:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="grader-artifacts-") as private:
+        copy = Path(private) / "artifacts.pt"
+        copy.write_bytes(raw)
+        return load_artifacts(copy)
 
 
 def _read_results(path: Path, nonce: str) -> tuple[dict[str, object], str]:
     try:
-        if path.stat().st_size > MAX_RESULTS_BYTES:
-            return {}, "the grading process wrote an oversized result file"
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = _read_child_file(path, MAX_RESULTS_BYTES)
     except FileNotFoundError:
         return {}, "the grading process ended before reporting any result"
-    except (OSError, ValueError):
+    except OSError:
+        return {}, "the grading process wrote an unreadable result file"
+    if len(raw) > MAX_RESULTS_BYTES:
+        return {}, "the grading process wrote an oversized result file"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes
         return {}, "the grading process wrote an unreadable result file"
     if not isinstance(data, dict) or data.get("nonce") != nonce:
         return {}, "the result file was not written by the grader (forged or overwritten)"
-    if data.get("tampered"):
-        return {}, f"the submission modified the grader or pytest at run time ({', '.join(data['tampered'])})"
+    tampered = data.get("tampered")
+    if tampered:
+        names = ", ".join(map(str, tampered)) if isinstance(tampered, list) else str(tampered)
+        return {}, f"the submission modified the grader or pytest at run time ({names[:300]})"
     return data, ""
 
 

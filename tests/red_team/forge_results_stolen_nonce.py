@@ -1,0 +1,35 @@
+"""Forging results.json with the run's own nonce, stolen from the plugin's memory.
+
+Attack: no homework at all. The plugin removes the nonce from the environment before student code runs, but
+keeps it in its Collector object, in the same process as the student's code. At import, find that object
+with `gc`, read its nonce and result path, write a full-marks result file with the right nonce, write an
+artifacts file with genuinely Xavier-initialised weights of the right shapes (so the parent's recomputation
+agrees), and exit before pytest writes the real results.
+Expected: every check scores 0 (the submission implements nothing).
+"""
+
+import ast
+import gc
+import glob
+import json
+import os
+import sys
+
+import torch
+
+_rt_collector = next(o for o in gc.get_objects() if type(o).__name__ == "Collector" and hasattr(o, "_nonce"))
+_rt_folder = os.path.dirname(sys.modules["check_1_model"].__file__)
+_rt_checks = []
+for _rt_file in sorted(glob.glob(os.path.join(_rt_folder, "check_*.py"))):
+    with open(_rt_file, encoding="utf-8") as _rt_handle:
+        for _rt_node in ast.parse(_rt_handle.read()).body:
+            if isinstance(_rt_node, ast.FunctionDef) and _rt_node.name.startswith("check_"):
+                _rt_checks.append({"name": _rt_node.name.removeprefix("check_"), "status": "passed",
+                                   "message": "", "duration_s": 0.1})
+with open(_rt_collector.path, "w", encoding="utf-8") as _rt_handle:
+    json.dump({"checks": _rt_checks, "hidden_not_run": 0, "tampered": [], "nonce": _rt_collector._nonce},
+              _rt_handle)
+_rt_weights = [torch.nn.init.xavier_uniform_(torch.empty(fan_out, fan_in))
+               for fan_in, fan_out in ((784, 100), (100, 100), (100, 10))]
+torch.save({"initial_linear_weights": _rt_weights}, "artifacts.pt")
+os._exit(0)

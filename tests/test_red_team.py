@@ -1,0 +1,701 @@
+"""Red team: hostile submissions graded in a class beside honest students, with `grade_batch`.
+
+Every file in tests/red_team/ is one attack; its docstring says what it tries and what it must get. A
+submission is the attack's file alone, or appended to an honest base (the reference solution, or BUGGY: the
+reference with real bugs), so the attacks stay in step with the solution. Each class is graded in one
+`grade_batch` call, run in a separate Python process (the "driver") so that a batch that hangs or eats
+memory fails this test instead of taking it down; the driver's address space is capped for the same reason.
+
+For every attack: (a) no check scores more than it does for the same submission without the hostile code
+(the base graded in the same batch), or more than 0 for an attack without a base; (b) the honest students
+get exactly their known results (the reference: full marks; the catalogue's wrong submission: exactly its
+catalogued failures), identical in every batch they are graded in; (c) the batch completes, the gradebook
+holds one consistent run per student, nothing is written outside scratch (the project tree, /tmp, /var/tmp,
+/dev/shm: no new file owned by a grading uid, the same `git status`), none of our processes is left running
+(they are recognised by a token in their environment, since other grading runs may share the machine and
+the grading uids), the network listener opened here gets no connection, nothing runs in the grader's
+process (the pickle marker), and the grader's memory stays bounded.
+
+The grading processes learn two things from the environment only because a real attacker would know them
+another way: $RED_TEAM_PORT (a listener to connect to) and $RED_TEAM_MARKER (a path only the grader's user
+can write, for the pickle payload).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from grader.gradebook import Gradebook, Run
+from grader.runner import PROJECT_ROOT
+from grader.suite import Suite, load_suite
+
+ASSIGNMENT = "hw1_bn_mlp"
+RED_TEAM = Path(__file__).parent / "red_team"
+SOLUTION = PROJECT_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
+CHECKS = PROJECT_ROOT / "checks" / ASSIGNMENT
+CATALOGUE = tomllib.loads((Path(__file__).parent / "wrong_submissions" / "catalogue.toml").read_text("utf-8"))
+BUGS = {bug["name"]: bug for bug in CATALOGUE["bug"]}
+WRONG = "no_eval_in_evaluate"  # the honest wrong submission in the big batches (it trains: a real workload)
+FAST_WRONG = "syntax_error"  # the honest wrong submission beside the parent-side attacks (cheap)
+# Real bugs for the monkeypatching attacks to hide: each costs a check that fails through `require`, and
+# train_epoch is left unfinished so that no training run is spent on these submissions.
+BUGGY_BUGS = ("he_init", "sgd_optimizer", "mse_loss", "dropout_0_5", "test_loader_drops_last", "accuracy_in_percent")
+BUGGY_FAILS = {"init_weights_xavier", "optimizer", "criterion", "dropout_p", "loaders", "evaluate_accuracy",
+               "train_epoch_mode", "train_epoch_steps", "train_epoch_cost", "mnist_accuracy"}
+UNFINISHED = ("    model.train()\n    avg_cost = 0.0",
+              "    raise NotImplementedError  # Fill this blank! (not done yet)\n    model.train()\n    avg_cost = 0.0")
+
+
+@dataclass(frozen=True)
+class Attack:
+    base: str | None  # "reference" or "buggy": the honest code the attack is appended to; None: the file alone
+    batch: str  # "hang", "main", or "parent" (a batch of its own: these attack the grader's own process)
+
+
+ATTACKS = {
+    # Resource and process attacks, graded under a short wall-clock limit.
+    "import_infinite_loop": Attack(None, "hang"),
+    "sigterm_ignored_busy_train_epoch": Attack("reference", "hang"),
+    "fork_bomb": Attack(None, "hang"),
+    "memory_bomb": Attack(None, "hang"),
+    "stdout_flood_1gb": Attack(None, "hang"),
+    "orphan_process": Attack(None, "hang"),
+    # Faking results, rewiring the checks, reading what is hidden, reaching outside.
+    "sys_exit_at_import": Attack("reference", "main"),
+    "os_exit_fake_output": Attack("reference", "main"),
+    "forge_results_json": Attack(None, "main"),
+    "forge_results_stolen_nonce": Attack(None, "main"),
+    "monkeypatch_pytest_and_grader": Attack("buggy", "main"),
+    "monkeypatch_check_globals": Attack("buggy", "main"),
+    "monkeypatch_register_plugin": Attack("buggy", "main"),
+    "monkeypatch_and_rewrite_snapshot": Attack("buggy", "main"),
+    "monkeypatch_builtins": Attack("buggy", "main"),
+    "read_solutions": Attack(None, "main"),
+    "read_other_students": Attack(None, "main"),
+    "solution_from_project_copies": Attack(None, "main"),
+    "leak_hidden_checks": Attack(None, "main"),
+    "write_outside_scratch": Attack(None, "main"),
+    "edit_gradebook": Attack(None, "main"),
+    "network_connect": Attack(None, "main"),
+    "lying_training_mode": Attack("reference", "main"),
+    "pickle_bomb_artifacts": Attack("reference", "main"),
+    # Files that attack the grader's own process when it reads them back.
+    "fifo_results": Attack(None, "parent"),
+    "fifo_artifacts": Attack(None, "parent"),
+    "symlink_results_dev_zero": Attack(None, "parent"),
+    "malformed_results_stolen_nonce": Attack(None, "parent"),
+    "deeply_nested_results": Attack(None, "parent"),
+    "crafted_artifacts_crash_verify": Attack(None, "parent"),
+}
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    members: dict[str, str]  # student id -> submission text
+    limits: dict[str, float]  # grader.sandbox.Limits fields
+    jobs: int
+    timeout_s: float  # the driver is killed after this: the batch did not complete
+
+
+MEMORY = 2 * 2**30
+PARENT_MEMORY = 4 * 2**30  # the driver may map this much beyond what it maps after importing the grader
+OUTPUT_BYTES = 2**20  # Limits.output_bytes's default: the stored stdout is at most this plus a note
+
+
+# ------------------------------------------------------------------------------------------ submissions
+
+
+def plant(source: str, old: str, new: str, what: str) -> str:
+    assert source.count(old) == 1, f"{what}: its text must occur exactly once in the solution"
+    return source.replace(old, new)
+
+
+def reference_text() -> str:
+    return SOLUTION.read_text(encoding="utf-8")
+
+
+def wrong_text(name: str) -> str:
+    return plant(reference_text(), BUGS[name]["old"], BUGS[name]["new"], name)
+
+
+def buggy_text() -> str:
+    source = reference_text()
+    for name in BUGGY_BUGS:
+        source = plant(source, BUGS[name]["old"], BUGS[name]["new"], name)
+    return plant(source, *UNFINISHED, "unfinished train_epoch")
+
+
+def attack_text(name: str) -> str:
+    hostile = (RED_TEAM / f"{name}.py").read_text(encoding="utf-8")
+    base = ATTACKS[name].base
+    if base is None:
+        return hostile
+    honest = reference_text() if base == "reference" else buggy_text()
+    return f"{honest}\n\n# ----- hostile code appended from tests/red_team/{name}.py -----\n{hostile}"
+
+
+def honest_members(wrong: str) -> dict[str, str]:
+    return {"honest_reference": reference_text(), f"honest_{wrong}": wrong_text(wrong)}
+
+
+def plans() -> dict[str, BatchPlan]:
+    def attacks_of(batch: str) -> dict[str, str]:
+        return {name: attack_text(name) for name, attack in ATTACKS.items() if attack.batch == batch}
+
+    found = {
+        "hang": BatchPlan(members=attacks_of("hang") | honest_members(WRONG),
+                          limits={"wall_s": 30, "memory_bytes": MEMORY}, jobs=2, timeout_s=300),
+        "main": BatchPlan(members=attacks_of("main") | honest_members(WRONG) | {"baseline_buggy": buggy_text()},
+                          limits={"wall_s": 120, "memory_bytes": MEMORY}, jobs=2, timeout_s=300),
+    }
+    for name, attack in ATTACKS.items():
+        if attack.batch == "parent":  # one batch each: a batch that breaks says which attack broke it
+            found[name] = BatchPlan(members={name: attack_text(name), f"honest_{FAST_WRONG}": wrong_text(FAST_WRONG)},
+                                    limits={"wall_s": 60, "memory_bytes": MEMORY}, jobs=2, timeout_s=90)
+    return found
+
+
+# ----------------------------------------------------------------------------- watching the environment
+
+
+def grading_uids() -> set[int]:
+    """The uids student code runs as: `nobody` and the batch's per-slot uids."""
+    from grader import batch
+
+    first = int(getattr(batch, "FIRST_UID", 61000))
+    try:
+        nobody = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        nobody = 65534
+    return set(range(first, first + 256)) | {nobody}
+
+
+ATTACK_NAMES = {"rt_importloop", "rt_sigterm", "rt_forkbomb"}  # what the attacks call their processes (comm)
+
+
+def processes(token: str) -> dict[int, str]:
+    """Live processes of this test's batches: pid -> description.
+
+    Ours only (other grading runs may share the machine and the grading uids): each driver's environment
+    carries `token`, and every process forked below it, grading uid or not, shows that environment in
+    /proc/<pid>/environ; the attacks' own processes are also recognisable by name.
+    """
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+            comm = Path(f"/proc/{entry}/comm").read_text().strip()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("State", "").strip().startswith("Z"):
+            continue
+        if f"RED_TEAM_BATCH={token}".encode() in environ or comm in ATTACK_NAMES \
+                or b"RED_TEAM_ORPHAN=1" in environ or cmdline == b"sleep\x00991\x00":
+            uid = fields.get("Uid", "?").split()[0]
+            found[int(entry)] = f"pid {entry} uid {uid} {comm!r} {cmdline[:80]!r}"
+    return found
+
+
+def leftover_processes(token: str, grace_s: float = 5.0) -> list[str]:
+    """Our processes still alive `grace_s` after every driver has exited; killed once recorded."""
+    deadline = time.monotonic() + grace_s
+    while (left := processes(token)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return sorted(left.values())
+
+
+def shared_folders() -> list[Path]:
+    return [Path(p) for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
+
+
+def owned_by_grading_uids(roots: list[Path], *, everything: bool = False) -> set[str]:
+    """Paths under `roots` owned by a grading uid (descending only where such a uid may write, unless
+    `everything`), and anything named red_team_escape*."""
+    uids = grading_uids()
+    found = set()
+    stack = [str(root) for root in roots]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if info.st_uid in uids or entry.name.startswith("red_team_escape"):
+                found.add(entry.path)
+            if stat.S_ISDIR(info.st_mode) and (everything or info.st_mode & 0o002 or info.st_uid in uids):
+                stack.append(entry.path)
+    return found
+
+
+def project_paths() -> list[Path]:
+    import site
+
+    return [PROJECT_ROOT, *(Path(p) for p in site.getsitepackages() if not Path(p).is_relative_to(PROJECT_ROOT))]
+
+
+def git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def grading_could_have(entry: str) -> bool:
+    """Whether a `git status --porcelain` entry that changed during a batch may come from a grading process:
+    something under it owned by a grading uid, named red_team_escape*, or writable by anyone; or, if it is
+    gone, the folder it was in is one a grading uid may write. Other changes are people working on the project meanwhile."""
+    path = PROJECT_ROOT / entry[3:].strip().strip('"').split(" -> ")[-1]
+    uids = grading_uids()
+
+    def open_to_them(info: os.stat_result) -> bool:
+        return info.st_uid in uids or bool(info.st_mode & 0o002)
+
+    if not os.path.lexists(path):
+        folder = next(p for p in path.parents if p.exists())
+        return open_to_them(folder.stat())
+    files = [path, *(path.rglob("*") if path.is_dir() and not path.is_symlink() else [])]
+    return any(f.name.startswith("red_team_escape") or open_to_them(f.lstat()) for f in files)
+
+
+def remove(paths: set[str]) -> None:
+    """Remove what the attacks wrote (they name it red_team_*), never anything else."""
+    for path in (p for p in paths if os.path.basename(p).startswith("red_team")):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+# ------------------------------------------------------------------------------------------- the driver
+
+DRIVER = r"""
+import json, resource, sys, time, traceback
+from pathlib import Path
+
+from grader.batch import BatchOptions, grade_batch
+from grader.sandbox import Limits
+
+args = json.loads(sys.argv[1])
+with open("/proc/self/status") as status:
+    mapped = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+# A grader that reads without bound fails here with MemoryError instead of taking the machine (soft limit:
+# the grading processes are given their own).
+resource.setrlimit(resource.RLIMIT_AS, (mapped + args["parent_memory"], resource.RLIM_INFINITY))
+report = {"error": None}
+started = time.monotonic()
+try:
+    options = BatchOptions(assignment=args["assignment"], out=Path(args["out"]), jobs=args["jobs"], device="cpu",
+                           force=True, limits=Limits(**args["limits"]))
+    summary = grade_batch(Path(args["submissions"]), options, progress=lambda line: print(line, file=sys.stderr,
+                                                                                          flush=True))
+    report["summary"] = {"graded": summary.graded, "skipped": summary.skipped, "bad_input": summary.bad_input}
+except BaseException as error:
+    report["error"] = f"{type(error).__name__}: {error}"
+    report["traceback"] = traceback.format_exc()
+report["wall_s"] = time.monotonic() - started
+report["maxrss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+report["mapped_at_start"] = mapped
+print("RED-TEAM-REPORT " + json.dumps(report), flush=True)
+"""
+
+
+@dataclass(repr=False)
+class Batch:
+    name: str
+    plan: BatchPlan
+    folder: Path
+    out: Path
+    marker: Path
+    completed: bool = False
+    report: dict[str, object] = field(default_factory=dict)
+    log: str = ""
+    wall_s: float = 0.0
+    runs: dict[str, Run] = field(default_factory=dict)
+    run_counts: dict[str, int] = field(default_factory=dict)
+    leftovers: list[str] = field(default_factory=list)
+    written: set[str] = field(default_factory=set)
+    git_before: str = ""
+    git_after: str = ""
+    connections: list[str] = field(default_factory=list)
+    temp_left: list[str] = field(default_factory=list)  # what the grader left in its temporary folder
+
+    def __repr__(self) -> str:
+        return f"<batch {self.name}>"
+
+    def run(self, student: str) -> Run:
+        completed = self.completed
+        assert completed, self.why_incomplete()
+        assert student in self.runs, f"{student}: no run in the gradebook ({sorted(self.runs)})"
+        return self.runs[student]
+
+    def why_incomplete(self) -> str:
+        error = self.report.get("error") or f"the batch did not finish within {self.plan.timeout_s:.0f} s (hung)"
+        return (f"batch {self.name!r} did not complete: {error}\n{self.report.get('traceback', '')}"
+                f"\ngrader progress:\n{self.log[-3000:]}\nrecorded runs: {sorted(self.runs)}")
+
+
+class Driver:
+    """One batch graded by a driver process (its environment is watched by `grade`, around all drivers)."""
+
+    def __init__(self, name: str, plan: BatchPlan, root: Path) -> None:
+        folder = root / name
+        (folder / "class").mkdir(parents=True)
+        for student, text in plan.members.items():
+            (folder / "class" / f"{student}.py").write_text(text, encoding="utf-8")
+        self.batch = Batch(name, plan, folder, folder / "out", folder / "pickle-marker")
+        # The grader's temporary folders go to a folder of our own, removed afterwards even when the driver
+        # had to be killed. It must be traversable by the grading uids (their scratch is inside), like /tmp.
+        self.temp = Path(tempfile.mkdtemp(prefix=f"red-team-{name}-", dir="/tmp"))
+        os.chmod(self.temp, 0o755)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.setblocking(False)
+        self.args = {"assignment": ASSIGNMENT, "submissions": str(folder / "class"), "out": str(self.batch.out),
+                     "jobs": plan.jobs, "limits": plan.limits, "parent_memory": PARENT_MEMORY}
+        self.env = os.environ | {"TMPDIR": str(self.temp), "RED_TEAM_PORT": str(self.listener.getsockname()[1]),
+                                 "RED_TEAM_MARKER": str(self.batch.marker)}
+
+    def start(self) -> None:
+        folder = self.batch.folder
+        self.stdout = open(folder / "driver.out", "w+", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+        self.stderr = open(folder / "driver.err", "w+", encoding="utf-8")  # noqa: SIM115
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([sys.executable, "-c", DRIVER, json.dumps(self.args)], cwd=folder,
+                                        env=self.env, stdin=subprocess.DEVNULL, stdout=self.stdout,
+                                        stderr=self.stderr, start_new_session=True)
+
+    def finish(self) -> Batch:
+        batch = self.batch
+        try:
+            self.process.wait(max(1.0, batch.plan.timeout_s - (time.monotonic() - self.started)))
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the driver and its forkserver
+            self.process.wait()
+        batch.wall_s = time.monotonic() - self.started
+        self.stdout.seek(0)
+        self.stderr.seek(0)
+        lines = [line for line in self.stdout.read().splitlines() if line.startswith("RED-TEAM-REPORT ")]
+        batch.log = self.stderr.read()
+        self.stdout.close()
+        self.stderr.close()
+        batch.report = json.loads(lines[-1].split(" ", 1)[1]) if lines else {}
+        batch.completed = bool(lines) and batch.report.get("error") is None
+        while True:
+            try:
+                connection, peer = self.listener.accept()
+            except OSError:  # BlockingIOError: nobody connected
+                break
+            with connection:
+                connection.settimeout(1)
+                try:
+                    data = connection.recv(200)
+                except OSError:
+                    data = b""
+            batch.connections.append(f"{peer}: {data!r}")
+        self.listener.close()
+        # torch's own compile cache (torchinductor_<user>) is torch's, kept by design, not the grader's.
+        batch.temp_left = sorted(n for n in os.listdir(self.temp) if not n.startswith("torchinductor_"))
+        shutil.rmtree(self.temp, ignore_errors=True)
+        self._read_gradebook()
+        return batch
+
+    def _read_gradebook(self) -> None:
+        batch = self.batch
+        path = batch.out / "grades.db"
+        if not path.exists():
+            return
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            batch.run_counts = dict(db.execute("SELECT student, COUNT(*) FROM runs GROUP BY student").fetchall())
+        with Gradebook(path) as book:
+            batch.runs = {run.student: run for run in book.latest(ASSIGNMENT)}
+
+
+def grade(names: list[str], root: Path, at_once: int = 2) -> dict[str, Batch]:
+    """Grade the named batches, `at_once` at a time (a driver and its forkserver hold over 1 GB); the
+    environment is compared before and after all of them."""
+    all_plans = plans()
+    drivers = [Driver(name, all_plans[name], root) for name in names]
+    token = secrets.token_hex(8)
+    for driver in drivers:
+        driver.env["RED_TEAM_BATCH"] = token
+    shared_before = owned_by_grading_uids(shared_folders())
+    project_before = owned_by_grading_uids(project_paths(), everything=True)
+    git_before = git_status()
+    graded = {}
+    for first in range(0, len(drivers), at_once):
+        group = drivers[first:first + at_once]
+        for driver in group:
+            driver.start()
+        graded.update((driver.batch.name, driver.finish()) for driver in group)
+    leftovers = leftover_processes(token)
+    written = (owned_by_grading_uids(shared_folders()) - shared_before) | \
+        (owned_by_grading_uids(project_paths(), everything=True) - project_before)
+    remove(written)  # recorded; do not leave them behind
+    git_after = git_status()
+    for batch in graded.values():
+        batch.leftovers, batch.written, batch.git_before, batch.git_after = leftovers, written, git_before, git_after
+    return graded
+
+
+# -------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Batch]]:
+    """Batches graded on first use (the hang batch, then the main one, then the parent-side ones together)."""
+    root = tmp_path_factory.mktemp("red-team")
+    graded: dict[str, Batch] = {}
+
+    class Lazy(dict[str, Batch]):
+        def __missing__(self, name: str) -> Batch:
+            group = [name] if ATTACKS.get(name, Attack(None, name)).batch != "parent" else \
+                [n for n, a in ATTACKS.items() if a.batch == "parent"]
+            started = time.monotonic()
+            graded.update(grade(group, root))
+            print(f"\nred team: graded {group} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            for member in group:
+                self[member] = graded[member]
+            return graded[name]
+
+    yield Lazy()
+
+
+def batch_of(batches: dict[str, Batch], attack: str) -> Batch:
+    kind = ATTACKS[attack].batch
+    return batches[attack if kind == "parent" else kind]
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+@functools.lru_cache(maxsize=1)
+def suite() -> Suite:
+    return load_suite(CHECKS)
+
+
+def points(run: Run) -> dict[str, float]:
+    return {check.name: check.points for check in run.checks}
+
+
+def describe(run: Run) -> str:
+    lines = [f"{run.student}: {run.points:g}/{run.max_points:g} ({run.duration_s:.1f} s) notes={list(run.notes)}"]
+    lines += [f"  {c.name}: {c.points:g} {c.status} {c.message[:160]}" for c in run.checks]
+    lines += [f"  stdout: {run.stdout[:1500]}", f"  stderr: {run.stderr[-1500:]}"]
+    return "\n".join(lines)
+
+
+def gained(hostile: Run, bound: dict[str, float]) -> dict[str, str]:
+    return {c.name: f"{c.points:g} > {bound.get(c.name, 0.0):g} ({c.status}: {c.message[:120]})"
+            for c in hostile.checks if c.points > bound.get(c.name, 0.0)}
+
+
+def hidden_code_lines() -> list[str]:
+    """Code lines of the checks' HIDDEN regions (distinctive ones): the text a student must never see."""
+    lines = []
+    for file in sorted(CHECKS.glob("check_*.py")):
+        inside = False
+        for raw in file.read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if line.startswith("### BEGIN HIDDEN"):
+                inside = True
+            elif line.startswith("### END HIDDEN"):
+                inside = False
+            elif inside and len(line) >= 25 and not line.startswith(("#", "@", '"""', "def ", "from ", "import ")) \
+                    and ("=" in line or "require(" in line):
+                lines.append(line)
+    return lines
+
+
+def expected_failures(bug: str, names: list[str]) -> set[str]:
+    fails = set(BUGS[bug]["fails"])
+    return set(names) if fails == {"*"} else fails
+
+
+# ----------------------------------------------------------------------------------------------- tests
+
+# Attacks that still get through, each an open hole the grader must close (strict: the day one is closed,
+# its test passes, xfail fails, and this entry must go). Verdicts computed next to student code can be
+# forged by code that reaches into its own process; only recomputation outside it closes these.
+IN_PROCESS = "verdicts and the one-time token live in the student's process: "
+KNOWN_HOLES = {
+    "forge_results_stolen_nonce": IN_PROCESS + "it finds the token with gc and writes its own results.json",
+    "monkeypatch_register_plugin": IN_PROCESS + "it registers a pytest plugin that turns reports into passes",
+    "monkeypatch_check_globals": IN_PROCESS + "it rebinds require/fail inside the check modules, unwatched",
+    "monkeypatch_and_rewrite_snapshot": IN_PROCESS + "it patches pytest.fail, then rewrites the snapshot",
+    "monkeypatch_builtins": IN_PROCESS + "it patches builtins.isinstance and math.isclose, unwatched",
+}
+TMP_HOLE = "/tmp and /var/tmp are shared with the host: the sandbox gives only /dev/shm a private tmpfs"
+LEAK_HOLE = "the checks run in the student's process, so it can read the hidden checks' code and print it"
+
+
+def known(values: list[str], holes: dict[str, str]) -> list[object]:
+    return [pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=holes[v])) if v in holes else v
+            for v in values]
+
+
+def test_corpus_is_complete_and_documented() -> None:
+    files = {path.stem for path in RED_TEAM.glob("*.py")}
+    assert files == set(ATTACKS), f"files without an entry: {files - set(ATTACKS)}; entries without a file: " \
+                                  f"{set(ATTACKS) - files}"
+    assert len(ATTACKS) >= 15
+    for name in ATTACKS:
+        text = (RED_TEAM / f"{name}.py").read_text(encoding="utf-8")
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        assert "Attack:" in doc and "Expected:" in doc, f"{name}.py: its docstring must say what it tries and gets"
+        compile(attack_text(name), f"{name}.py", "exec")  # the composed submission is valid Python
+    assert hidden_code_lines(), "the leak test needs code lines inside ### BEGIN HIDDEN regions"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]])
+def test_batch_completes_with_one_consistent_run_per_student(batches: dict[str, Batch], name: str) -> None:
+    batch = batches[name]
+    print(f"\n{name}: {batch.wall_s:.0f} s, grader max RSS {batch.report.get('maxrss_bytes', 0) / 2**20:.0f} MiB")
+    for run in batch.runs.values():
+        print(f"  {run.student}: {run.points:g}/{run.max_points:g} in {run.duration_s:.1f} s")
+    completed = batch.completed
+    assert completed, batch.why_incomplete()
+    assert set(batch.runs) == set(batch.plan.members), batch.why_incomplete()
+    assert batch.run_counts == {student: 1 for student in batch.plan.members}
+    for run in batch.runs.values():
+        assert run.status in ("graded", "could_not_grade"), describe(run)  # the latter: nothing usable came back
+        assert run.max_points == suite().max_points and len(run.checks) == len(suite().checks), describe(run)
+        assert run.points == sum(c.points for c in run.checks), describe(run)
+        for check in run.checks:  # what the grader writes, and nothing else
+            assert check.points == (check.max_points if check.status == "passed" else 0.0), describe(run)
+    assert {p.name for p in batch.out.iterdir()} <= {"grades.db", "grades.db-wal", "grades.db-shm"}
+    assert not batch.temp_left, f"the grader left temporary files behind: {batch.temp_left}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", known(["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]],
+                                       {"main": TMP_HOLE}))
+def test_nothing_escapes_the_sandbox(batches: dict[str, Batch], name: str) -> None:
+    batch = batches[name]
+    assert not batch.leftovers, f"processes left running after batch {name!r}: {batch.leftovers}"
+    assert not batch.written, f"written outside scratch during batch {name!r}: {sorted(batch.written)}"
+    changed = set(batch.git_before.splitlines()) ^ set(batch.git_after.splitlines())
+    if changed:
+        print(f"git status changed during batch {name!r}: {sorted(changed)}")
+    suspicious = sorted(entry for entry in changed if grading_could_have(entry))
+    assert not suspicious, f"the project tree changed in a way a grading process could have: {suspicious}"
+    assert not batch.connections, f"the listener on 127.0.0.1 was reached: {batch.connections}"
+    assert not batch.marker.exists(), f"code ran in the grader's process: {batch.marker.read_text()}"
+    maxrss = int(batch.report.get("maxrss_bytes", 0))  # type: ignore[call-overload]
+    assert maxrss < 2 * 2**30, f"the grader's process reached {maxrss / 2**20:.0f} MiB"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]])
+def test_honest_students_get_exactly_their_own_results(batches: dict[str, Batch], name: str) -> None:
+    batch = batches[name]
+    honest = [student for student in batch.plan.members if student.startswith("honest_")]
+    for student in honest:
+        run = batch.run(student)
+        assert run.status == "graded", describe(run)
+        names = [c.name for c in run.checks]
+        should_fail = set() if student == "honest_reference" else \
+            expected_failures(student.removeprefix("honest_"), names)
+        failed = {c.name for c in run.checks if not c.passed}
+        assert failed == should_fail, describe(run)
+        assert all(not c.message for c in run.checks if c.passed), describe(run)
+        # The same verdicts and messages as wherever else this student was graded.
+        for other in batches.values():
+            if other is not batch and student in other.runs:
+                mine = [(c.name, c.points, c.status, c.message) for c in run.checks]
+                theirs = [(c.name, c.points, c.status, c.message) for c in other.runs[student].checks]
+                assert mine == theirs, f"{student} graded differently beside {name!r} and {other.name!r}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", known(list(ATTACKS), KNOWN_HOLES))
+def test_attack_earns_nothing_it_did_not_earn(batches: dict[str, Batch], attack: str) -> None:
+    batch = batch_of(batches, attack)
+    hostile = batch.run(attack)
+    base = ATTACKS[attack].base
+    if base is None:
+        bound: dict[str, float] = {}
+    else:
+        bound = points(batch.run("honest_reference" if base == "reference" else "baseline_buggy"))
+    print(f"\n{attack}: {hostile.points:g}/{hostile.max_points:g} ({hostile.duration_s:.1f} s); "
+          f"without the attack: {sum(bound.values()):g}")
+    assert not gained(hostile, bound), f"{attack} gained points: {gained(hostile, bound)}\n{describe(hostile)}"
+
+
+@pytest.mark.slow
+def test_buggy_baseline_has_the_bugs_the_monkeypatches_try_to_hide(batches: dict[str, Batch]) -> None:
+    run = batches["main"].run("baseline_buggy")
+    assert {c.name for c in run.checks if not c.passed} >= BUGGY_FAILS, describe(run)
+
+
+@pytest.mark.slow
+def test_lying_about_training_loses_the_eval_mode_check(batches: dict[str, Batch]) -> None:
+    run = batches["main"].run("lying_training_mode")
+    assert points(run)["eval_mode_behaviour"] == 0, describe(run)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=LEAK_HOLE)
+def test_hidden_checks_never_reach_the_students_report(batches: dict[str, Batch]) -> None:
+    run = batches["main"].run("leak_hidden_checks")
+    reported = "\n".join([run.stdout, run.stderr, *(c.message for c in run.checks)])
+    leaked = [line for line in hidden_code_lines() if line in reported]
+    assert not leaked, f"hidden check code in the report of leak_hidden_checks: {leaked[:5]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", known(["write_outside_scratch", "edit_gradebook", "network_connect", "read_solutions",
+                                          "read_other_students", "solution_from_project_copies"],
+                                         {"write_outside_scratch": TMP_HOLE}))
+def test_attack_reports_no_success_of_its_own(batches: dict[str, Batch], attack: str) -> None:
+    """Each of these prints a line in capitals (WROTE, EDITED, CONNECTED) or 'copied' when it gets through.
+
+    A write to /dev/shm is no escape: each run has a private one (the environment test checks the real one).
+    """
+    run = batch_of(batches, attack).run(attack)
+    successes = [line for line in run.stdout.splitlines()
+                 if line.startswith("red team: ") and "/dev/shm/" not in line
+                 and any(word in line for word in ("WROTE", "EDITED", "CONNECTED", "copied", "readable at"))]
+    assert not successes, "\n".join(successes)
+
+
+@pytest.mark.slow
+def test_a_flood_of_output_is_stored_truncated(batches: dict[str, Batch]) -> None:
+    run = batches["hang"].run("stdout_flood_1gb")
+    assert len(run.stdout) <= OUTPUT_BYTES + 200 and len(run.stderr) <= OUTPUT_BYTES + 200
+    assert "truncated" in run.stdout, run.stdout[-300:]
