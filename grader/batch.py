@@ -9,6 +9,7 @@ submission in one gradebook transaction, so an interrupted batch resumes where i
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import math
 import os
@@ -81,8 +82,14 @@ def grade_batch(submissions_dir: Path, options: BatchOptions,
         submissions = discover(submissions_dir, assignment=options.assignment, workdir=workdir / "intake")
         todo = _to_grade(submissions, suite, book, options, summary, progress)
         hide = hidden_paths(submissions_dir, options.out, workdir)
-        grade = _grader(suite, options, data_root, workdir, hide, max(1, (os.cpu_count() or 1) // jobs), jobs)
-        _run_all(todo, grade, jobs, book, summary, progress)
+        claimed = claim_uids(jobs)
+        try:
+            grade = _grader(suite, options, data_root, workdir, hide, max(1, (os.cpu_count() or 1) // jobs),
+                            [uid for uid, _ in claimed])
+            _run_all(todo, grade, jobs, book, summary, progress)
+        finally:
+            for _, fd in claimed:
+                os.close(fd)  # releases the lock
     return summary
 
 
@@ -155,14 +162,36 @@ def _run_all(todo: list[Submission], grade: Callable[[Submission], Run], jobs: i
             raise
 
 
-FIRST_UID = 61000  # one uid per concurrent slot (no passwd entry needed); see Limits.uid
+FIRST_UID, UID_RANGE = 61000, 900  # uids for confined runs (no passwd entry needed); see Limits.uid
+UID_LOCKS = Path("/run/dl-grader/uids") if os.geteuid() == 0 else Path(tempfile.gettempdir()) / "dl-grader-uids"
+
+
+def claim_uids(count: int) -> list[tuple[int, int]]:
+    """(uid, lock fd) for `count` uids no other grader on this machine is using.
+
+    RLIMIT_NPROC counts per uid across the machine, so two batches (or a batch and the tests) sharing a
+    uid could exhaust each other's process quota; an flock per uid, held for the batch, prevents that.
+    """
+    UID_LOCKS.mkdir(parents=True, exist_ok=True)
+    claimed: list[tuple[int, int]] = []
+    for uid in range(FIRST_UID, FIRST_UID + UID_RANGE):
+        fd = os.open(UID_LOCKS / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        claimed.append((uid, fd))
+        if len(claimed) == count:
+            return claimed
+    raise RuntimeError(f"no free uid for confined runs in {FIRST_UID}..{FIRST_UID + UID_RANGE - 1}")
 
 
 def _grader(suite: Suite, options: BatchOptions, data_root: Path, workdir: Path, hide: list[Path],
-            threads: int, jobs: int) -> Callable[[Submission], Run]:
+            threads: int, uids: list[int]) -> Callable[[Submission], Run]:
     slots: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for slot in range(jobs):
-        slots.put(FIRST_UID + slot)
+    for uid in uids:
+        slots.put(uid)
 
     def grade(sub: Submission) -> Run:
         uid = slots.get()

@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from grader.release import add_release_parser  # release, verify-checks
 
     add_release_parser(commands)
+    from grader.reports import add_report_parser  # report
+
+    add_report_parser(commands)
     return parser
 
 
@@ -164,7 +167,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from grader.batch import BatchOptions, grade_batch
     from grader.gradebook import Gradebook
     from grader.intake import IntakeError
-    from grader.exports import write_exports
+    from grader.progress import Progress
+    from grader.reports import write_reports
     from grader.sandbox import Limits
 
     if args.jobs < 0:
@@ -172,11 +176,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     options = BatchOptions(assignment=args.assignment, out=args.out, jobs=args.jobs, device=args.device,
                            force=args.force, limits=Limits(wall_s=args.timeout), data_root=args.data_root)
     try:
-        summary = grade_batch(args.submissions, options)
+        with Progress() as progress:
+            summary = grade_batch(args.submissions, options, progress=progress)
     except IntakeError as error:
         raise UsageError(str(error)) from None
     with Gradebook(args.out / "grades.db") as book:
-        write_exports(book, args.assignment, args.out)
+        write_reports(book, args.assignment, args.out)
         runs = book.latest(args.assignment)
     for run in runs:
         print(f"{run.student:<24} {run.points:>5g} / {run.max_points:g}  {run.status}")
