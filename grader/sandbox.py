@@ -49,7 +49,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 NOBODY_UID = 65534
-PRIVATE_TEMP = ("/dev/shm", "/tmp", "/var/tmp")  # a fresh tmpfs over each, per run: no junk, no channel
+PRIVATE_TEMP = ("/dev/shm",)  # a fresh tmpfs over each, per run
 SETUP_FAILED = 125  # exit code of a confined process whose confinement could not be set up
 # Environment variables that look like credentials are not handed to student code.
 SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE_KEY|AUTH|COOKIE|SESSION",
@@ -105,7 +105,7 @@ def run_confined(target: Callable[..., None], args: tuple, *, limits: Limits, sc
     context = context or multiprocessing.get_context("forkserver")
     hidden = tuple(str(Path(p).resolve()) for p in hide)
     reach = tuple(str(Path(p).resolve()) for p in readable)
-    private = Path(tempfile.mkdtemp(prefix="grader-sandbox-", dir=_private_base()))  # 0700, the caller's
+    private = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))  # 0700, owned by the caller
     try:
         process = context.Process(  # type: ignore[attr-defined]
             target=_confined_main, name="grader-sandbox", daemon=False,
@@ -131,16 +131,6 @@ def run_confined(target: Callable[..., None], args: tuple, *, limits: Limits, sc
                        notes=tuple(_read_notes(private)))
     finally:
         shutil.rmtree(private, ignore_errors=True)
-
-
-def _private_base() -> str | None:
-    """Where the parent keeps a run's private files: outside the temp folders the run covers (as root,
-    /run); elsewhere (no mount namespace anyway) the usual temp folder."""
-    if os.geteuid() == 0 and os.path.isdir("/run"):
-        base = "/run/dl-grader"
-        os.makedirs(base, mode=0o700, exist_ok=True)
-        return base
-    return None
 
 
 def _kill_everything(process: multiprocessing.process.BaseProcess, private: Path) -> None:

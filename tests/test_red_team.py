@@ -47,7 +47,6 @@ import pytest
 
 from grader.gradebook import Gradebook, Run
 from grader.runner import PROJECT_ROOT
-from grader.sandbox import PRIVATE_TEMP
 from grader.suite import Suite, load_suite
 
 ASSIGNMENT = "hw1_bn_mlp"
@@ -560,6 +559,7 @@ KNOWN_HOLES = {
     "monkeypatch_and_rewrite_snapshot": IN_PROCESS + "it patches pytest.fail, then rewrites the snapshot",
     "monkeypatch_builtins": IN_PROCESS + "it patches builtins.isinstance and math.isclose, unwatched",
 }
+TMP_HOLE = "/tmp and /var/tmp are shared with the host: the sandbox gives only /dev/shm a private tmpfs"
 LEAK_HOLE = "the checks run in the student's process, so it can read the hidden checks' code and print it"
 
 
@@ -603,7 +603,8 @@ def test_batch_completes_with_one_consistent_run_per_student(batches: dict[str, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]])
+@pytest.mark.parametrize("name", known(["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]],
+                                       {"main": TMP_HOLE}))
 def test_nothing_escapes_the_sandbox(batches: dict[str, Batch], name: str) -> None:
     batch = batches[name]
     assert not batch.leftovers, f"processes left running after batch {name!r}: {batch.leftovers}"
@@ -678,18 +679,17 @@ def test_hidden_checks_never_reach_the_students_report(batches: dict[str, Batch]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("attack", ["write_outside_scratch", "edit_gradebook", "network_connect", "read_solutions",
-                                    "read_other_students", "solution_from_project_copies"])
+@pytest.mark.parametrize("attack", known(["write_outside_scratch", "edit_gradebook", "network_connect", "read_solutions",
+                                          "read_other_students", "solution_from_project_copies"],
+                                         {"write_outside_scratch": TMP_HOLE}))
 def test_attack_reports_no_success_of_its_own(batches: dict[str, Batch], attack: str) -> None:
     """Each of these prints a line in capitals (WROTE, EDITED, CONNECTED) or 'copied' when it gets through.
 
-    A write to /dev/shm, /tmp or /var/tmp is no escape: each run has private ones (the environment test checks
-    the real ones).
+    A write to /dev/shm is no escape: each run has a private one (the environment test checks the real one).
     """
     run = batch_of(batches, attack).run(attack)
-    private = tuple(f"{folder}/" for folder in PRIVATE_TEMP)
     successes = [line for line in run.stdout.splitlines()
-                 if line.startswith("red team: ") and not any(folder in line for folder in private)
+                 if line.startswith("red team: ") and "/dev/shm/" not in line
                  and any(word in line for word in ("WROTE", "EDITED", "CONNECTED", "copied", "readable at"))]
     assert not successes, "\n".join(successes)
 
