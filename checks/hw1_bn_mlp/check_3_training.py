@@ -38,10 +38,12 @@ def check_load_mnist(submission: ModuleType, mnist_root: Path) -> None:
     train, test = submission.load_mnist(str(mnist_root))
     require((len(train), len(test)) == (60000, 10000), f"load_mnist should return (train, test) with 60000 and "
             f"10000 images, got {len(train)} and {len(test)}.")
-    image, _ = test[0]
-    require(isinstance(image, torch.Tensor) and tuple(image.shape) == (1, 28, 28),
-            "each MNIST item should be a 1x28x28 tensor: pass transform=transforms.ToTensor().")
-    require(0.5 < float(image.max()) <= 1.0, "MNIST images should be scaled to 0..1 by transforms.ToTensor().")
+    for name, dataset in (("train", train), ("test", test)):
+        image, _ = dataset[0]
+        require(isinstance(image, torch.Tensor) and tuple(image.shape) == (1, 28, 28),
+                f"each MNIST {name} item should be a 1x28x28 tensor: pass transform=transforms.ToTensor().")
+        require(0.5 < float(image.max()) <= 1.0,
+                f"MNIST {name} images should be scaled to 0..1 by transforms.ToTensor().")
 
 
 @pytest.mark.points(2)
