@@ -95,6 +95,7 @@ def grade_batch(submissions_dir: Path, options: BatchOptions,
 
 # What a grading process needs from the project: the grader package, the checks, the virtual environment.
 NEEDED_IN_PROJECT = {"grader", "checks", ".venv"}
+GRADER_PACKAGE = Path(__file__).resolve().parent  # imported by the grading process
 
 
 def hidden_paths(submissions_dir: Path, out: Path, workdir: Path) -> list[Path]:
@@ -217,7 +218,7 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
               nonce=nonce, threads=threads)
     started = time.monotonic()
     outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
-                           readable=[data_root], context=warm_context())
+                           readable=[data_root, suite.path, GRADER_PACKAGE], context=warm_context())
     status, problem = "graded", ""
     try:
         checks, extras = verdicts(suite, Path(job.results), nonce, outcome)

@@ -6,11 +6,13 @@ multiprocessing context (normally the grader's warm *forkserver*). Before the ta
 1. starts a new session, points stdin at /dev/null and stdout/stderr at files in a private folder the
    student cannot write (the parent reads them back, truncated, without loading more than it keeps);
 2. enters new network, mount and PID namespaces when it may (root on Linux): no network (only a down
-   loopback); a fresh, size-capped /dev/shm; folders closed to other users that hold the interpreter,
-   sys.path or scratch (pyenv under /root, 0700) covered by an empty tmpfs with just those paths bound
-   back (read-only but scratch), so that `nobody` can import; an empty read-only tmpfs over every `hide`
-   path; a fresh /proc; and a PID namespace whose init runs the target, so that when it exits or is killed
-   the kernel kills every process left in the namespace (orphans, fork bombs, daemons that called setsid);
+   loopback); a PID namespace whose init runs the target, so that when it exits or is killed the kernel
+   kills every process left in the namespace (orphans, fork bombs, daemons that called setsid); and a
+   new root, chrooted into, built from an allow-list: the system folders (/usr, /etc, /dev, /sys, ...)
+   read-only, the interpreter and sys.path and `readable` read-only, scratch writable, each at its own
+   path; fresh size-capped tmpfs for /tmp, /var/tmp and /dev/shm; a fresh /proc; an empty read-only tmpfs
+   over every `hide` path that the allow-list brings in. Nothing else of the host exists inside: not
+   /root, /home, /work, other copies of the course repository, nor the host's temp folders;
 3. sets resource limits (CPU, open files, processes, file size, no core files, memory);
 4. changes to `scratch`, drops environment variables that look like credentials, sets HOME and TMPDIR to
    scratch and, when root, becomes `nobody` (no groups, no new privileges); closes inherited fds and
@@ -49,7 +51,10 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 NOBODY_UID = 65534
-PRIVATE_TEMP = ("/dev/shm",)  # a fresh tmpfs over each, per run
+# The host folders bound read-only into the new root (those that exist; a symlink such as /bin -> usr/bin
+# is copied as a symlink). Nothing else of the host is there but the paths a run needs.
+SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/dev", "/sys")
+PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # a fresh tmpfs on each, per run
 SETUP_FAILED = 125  # exit code of a confined process whose confinement could not be set up
 # Environment variables that look like credentials are not handed to student code.
 SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE_KEY|AUTH|COOKIE|SESSION",
@@ -235,16 +240,18 @@ def _confined_main(target: Callable[..., None], args: tuple, limits: Limits, scr
     try:
         with contextlib.suppress(OSError):
             os.setsid()  # fails only if already a group leader (never for a forked child)
-        os.umask(0o022)  # the folders made for binds must be enterable by nobody
+        os.umask(0o022)  # the folders made in the new root must be enterable by nobody
+        _open_notes(private)  # kept open: the private folder is out of reach once chrooted
         _redirect_stdio(private)
         libc = _libc()
         if libc is not None:  # die with the process that started us (the forkserver dies with the caller)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         needed = _needed_paths(scratch, readable)
-        if _enter_namespaces(libc, hide, needed, _shm_bytes(limits), private):
+        pid_namespace, root = _enter_namespaces(libc, hide, needed, _shm_bytes(limits), private)
+        if pid_namespace:
             _become_pid1(private)  # only the namespace's init returns; this process waits for it
-            _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None,
-                   private, "fresh /proc")
+        if root is not None:
+            _enter_root(libc, root, pid_namespace)
         _set_limits(limits, private)
         _drop_privileges(libc, Path(scratch), needed, private, limits.uid)
         _close_inherited_fds()
@@ -256,12 +263,14 @@ def _confined_main(target: Callable[..., None], args: tuple, limits: Limits, scr
 
 
 def _close_inherited_fds() -> None:
-    """Close every fd but stdio (with a fork context: the caller's sockets and files), and make
-    multiprocessing forget the caller's resource tracker and forkserver, whose fds those were: the student's
-    own multiprocessing (DataLoader workers) starts its own, inside the sandbox, with the platform's default
-    start method (a forkserver child inherits "forkserver", whose new server must import torch again:
-    seconds per DataLoader)."""
+    """Close every fd but stdio (with a fork context: the caller's sockets and files; the notes file), and
+    make multiprocessing forget the caller's resource tracker and forkserver, whose fds those were: the
+    student's own multiprocessing (DataLoader workers) starts its own, inside the sandbox, with the
+    platform's default start method (a forkserver child inherits "forkserver", whose new server must import
+    torch again: seconds per DataLoader)."""
+    global _NOTES_FD
     os.closerange(3, 1 << 16)
+    _NOTES_FD = None
     from multiprocessing import forkserver, resource_tracker
 
     multiprocessing.set_start_method(None, force=True)
@@ -295,11 +304,24 @@ def _flush_and_exit(code: int) -> None:
     os._exit(code)
 
 
+_NOTES_FD: int | None = None  # set in the confined child only
+
+
+def _open_notes(private: str) -> None:
+    global _NOTES_FD
+    _NOTES_FD = os.open(os.path.join(private, "notes"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
+                        0o600)
+
+
 def _note(private: str, text: str) -> None:
+    line = (text.replace("\n", " ") + "\n").encode()
     with contextlib.suppress(OSError):
+        if _NOTES_FD is not None:
+            os.write(_NOTES_FD, line)
+            return
         fd = os.open(os.path.join(private, "notes"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            os.write(fd, (text.replace("\n", " ") + "\n").encode())
+            os.write(fd, line)
         finally:
             os.close(fd)
 
@@ -328,9 +350,9 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def _enter_namespaces(libc: ctypes.CDLL | None, hide: tuple[str, ...], needed: dict[str, bool],
-                      shm_bytes: int, private: str) -> bool:
-    """New net, mount and PID namespaces, as many as allowed; a private /dev/shm, `needed` reachable,
-    `hide` hidden. True if the PID namespace worked."""
+                      shm_bytes: int, private: str) -> tuple[bool, str | None]:
+    """New net, mount and PID namespaces, as many as allowed; with a mount namespace, the new root built
+    (not yet entered). Returns (whether the PID namespace worked, the new root or None)."""
     wanted = {CLONE_NEWNET: "no network namespace: network not blocked",
               CLONE_NEWNS: "no mount namespace: hidden paths stay visible",
               CLONE_NEWPID: "no PID namespace: processes that leave the process group may survive"}
@@ -344,28 +366,25 @@ def _enter_namespaces(libc: ctypes.CDLL | None, hide: tuple[str, ...], needed: d
             entered.add(flag)
         else:
             _note(private, f"{missing} ({os.strerror(ctypes.get_errno()) if libc else 'not Linux'})")
+    root = None
     if CLONE_NEWNS in entered:
-        if _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, None, private, "private mounts"):
-            _cover_and_rebind(libc, needed, shm_bytes, private)
-            for path in hide:
-                _hide(libc, path, private)
+        _must_mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, None, "making mounts private")
+        root = _build_root(libc, needed, hide, shm_bytes, private)
     elif hide:
         _note(private, f"hidden paths not hidden: {', '.join(hide)}")
-    return CLONE_NEWPID in entered
+    return CLONE_NEWPID in entered, root
 
 
-def _mount(libc: ctypes.CDLL | None, source: str, target: str, fstype: str | None, flags: int,
-           data: str | None, private: str, what: str) -> bool:
+def _must_mount(libc: ctypes.CDLL | None, source: str, target: str, fstype: str | None, flags: int,
+                data: str | None, what: str) -> None:
     def encode(text: str | None) -> bytes | None:
         return None if text is None else text.encode()
 
     if libc is None:
-        _note(private, f"{what} failed: no libc")
-        return False
-    if libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)) == 0:
-        return True
-    _note(private, f"{what} failed: mount {target}: {os.strerror(ctypes.get_errno())}")
-    return False
+        raise OSError(errno.ENOSYS, f"{what} failed: no libc")
+    if libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{what} failed: mount {target}: {os.strerror(code)}")
 
 
 def _needed_paths(scratch: str, readable: tuple[str, ...]) -> dict[str, bool]:
@@ -391,56 +410,73 @@ def _topmost_closed_parent(path: str) -> str | None:
     return None
 
 
-def _cover_and_rebind(libc: ctypes.CDLL | None, needed: dict[str, bool], shm_bytes: int, private: str) -> None:
-    """Mount a fresh tmpfs over /dev/shm (capped at `shm_bytes`: nothing shared between runs, no RAM filled
-    through it) and an empty one (0755) over each folder closed to other users that holds a needed path
-    (/root is 0700, and pyenv puts Python there); then bind the needed paths back in, read-only unless
-    writable. The student reaches them, and nothing else of those folders."""
-    covers = {temp: f"size={shm_bytes},mode=1777" for temp in PRIVATE_TEMP if os.path.isdir(temp)}
-    plan: dict[str, str] = {}  # needed path -> the cover above it
-    for path in sorted(needed):  # parents before children: a bound folder brings what is inside
-        if any(_within(path, bound) for bound in plan):
-            continue
-        above = [temp for temp in covers if _within(path, temp)] + [_topmost_closed_parent(path) or ""]
-        if cover := min((c for c in above if c), key=len, default=None):
-            plan[path] = cover
-            covers.setdefault(cover, "size=64k,mode=0755")
-    handles = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in plan}  # before covering them
-    try:
-        for cover, options in sorted(covers.items()):
-            if not _mount(libc, "tmpfs", cover, "tmpfs", MS_NOSUID | MS_NODEV, options, private,
-                          f"covering {cover}"):
-                continue
-            for path in (path for path, above in plan.items() if above == cover):
-                _bind_into(libc, path, handles[path], needed[path], private)
-    finally:
-        for handle in handles.values():
-            os.close(handle)
+def _build_root(libc: ctypes.CDLL | None, needed: dict[str, bool], hide: tuple[str, ...],
+                shm_bytes: int, private: str) -> str:
+    """Build the new root in `private`/root from the allow-list (see the module docstring) and return it.
+    Every folder made on the way is a fresh 0755 one, so a needed path under a folder closed to other
+    users (pyenv under /root, pytest's tmp_path) is reachable by nobody, and nothing beside it is there."""
+    root = os.path.join(private, "root")
+    os.mkdir(root, 0o755)
+    _must_mount(libc, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755", "the new root")
+    for folder in SYSTEM_FOLDERS:
+        if os.path.islink(folder):
+            os.symlink(os.readlink(folder), root + folder)
+        elif os.path.isdir(folder):
+            _bind_into(libc, folder, root, writable=False)
+    for folder in PRIVATE_TEMP:
+        size = shm_bytes if folder == "/dev/shm" else 64 * 2**20
+        os.makedirs(root + folder, mode=0o755, exist_ok=True)
+        _must_mount(libc, "tmpfs", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777",
+                    "a private " + folder)
+    os.makedirs(root + "/proc", mode=0o755, exist_ok=True)
+    system = [folder for folder in SYSTEM_FOLDERS if os.path.isdir(folder) and not os.path.islink(folder)]
+    for path in sorted(needed):  # parents first; a writable path inside a read-only one is bound anew
+        inside = [other for other in [*needed, *system] if other != path and _within(path, other)]
+        if needed[path] or not inside:
+            _bind_into(libc, path, root, writable=needed[path])
+    for path in hide:
+        if os.path.lexists(root + path):
+            _hide(libc, root + path)
+    return root
 
 
-def _bind_into(libc: ctypes.CDLL | None, path: str, handle: int, writable: bool, private: str) -> None:
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-    if stat.S_ISDIR(os.fstat(handle).st_mode):
-        os.makedirs(path, mode=0o755, exist_ok=True)
+def _bind_into(libc: ctypes.CDLL | None, path: str, root: str, *, writable: bool) -> None:
+    """Bind host `path` at the same path under `root`, read-only unless writable."""
+    target = root + path
+    if os.path.isdir(path):
+        os.makedirs(target, mode=0o755, exist_ok=True)
     else:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
-    source = f"/proc/self/fd/{handle}"
-    if _mount(libc, source, path, None, MS_BIND | MS_REC, None, private, "reaching " + path) and not writable:
-        _mount(libc, "none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None, private,
-               "making " + path + " read-only")
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if not os.path.exists(target):
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
+    _must_mount(libc, path, target, None, MS_BIND | MS_REC, None, "reaching " + path)
+    if not writable:
+        _must_mount(libc, "none", target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, None,
+                    "making " + path + " read-only")
+
+
+def _enter_root(libc: ctypes.CDLL | None, root: str, pid_namespace: bool) -> None:
+    """Give the new root its /proc (fresh when this is the PID namespace's init) and chroot into it."""
+    if pid_namespace:
+        _must_mount(libc, "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None, "fresh /proc")
+    else:
+        _must_mount(libc, "/proc", root + "/proc", None, MS_BIND | MS_REC, None, "reaching /proc")
+    os.chroot(root)
+    os.chdir("/")
 
 
 def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def _hide(libc: ctypes.CDLL | None, path: str, private: str) -> None:
+def _hide(libc: ctypes.CDLL | None, path: str) -> None:
+    """An empty read-only tmpfs over a folder, /dev/null (read-only) over a file."""
     if os.path.isdir(path):
-        _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-               "size=4k,mode=0555", private, "hiding a folder")
-    elif os.path.exists(path) and _mount(libc, "/dev/null", path, None, MS_BIND, None, private, "hiding a file"):
-        _mount(libc, "none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None, private,
-               "making a hidden file read-only")  # a file: /dev/null over it, read-only
+        _must_mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    "size=4k,mode=0555", "hiding " + path)
+    else:
+        _must_mount(libc, "/dev/null", path, None, MS_BIND, None, "hiding " + path)
+        _must_mount(libc, "none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None, "hiding " + path)
 
 
 def _become_pid1(private: str) -> None:

@@ -49,13 +49,6 @@ from grader.gradebook import Gradebook, Run
 from grader.runner import PROJECT_ROOT
 from grader.suite import Suite, load_suite
 
-# KNOWN ISSUE: with the project itself under the temp folder (a clone in /tmp), the sandbox's mounts do not
-# hide solutions/ and the checks (measured: read_solutions scored 37/37 there). The sandbox's path planning
-# must be fixed for that layout; until then this corpus runs only where the project lives outside it.
-pytestmark = pytest.mark.skipif(
-    str(PROJECT_ROOT).startswith(tempfile.gettempdir().rstrip("/") + "/"),
-    reason="KNOWN ISSUE: the sandbox does not hide the project when it lives under the temp folder")
-
 ASSIGNMENT = "hw1_bn_mlp"
 RED_TEAM = Path(__file__).parent / "red_team"
 SOLUTION = PROJECT_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
@@ -566,7 +559,6 @@ KNOWN_HOLES = {
     "monkeypatch_and_rewrite_snapshot": IN_PROCESS + "it patches pytest.fail, then rewrites the snapshot",
     "monkeypatch_builtins": IN_PROCESS + "it patches builtins.isinstance and math.isclose, unwatched",
 }
-TMP_HOLE = "/tmp and /var/tmp are shared with the host: the sandbox gives only /dev/shm a private tmpfs"
 LEAK_HOLE = "the checks run in the student's process, so it can read the hidden checks' code and print it"
 
 
@@ -610,8 +602,7 @@ def test_batch_completes_with_one_consistent_run_per_student(batches: dict[str, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", known(["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]],
-                                       {"main": TMP_HOLE}))
+@pytest.mark.parametrize("name", ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]])
 def test_nothing_escapes_the_sandbox(batches: dict[str, Batch], name: str) -> None:
     batch = batches[name]
     assert not batch.leftovers, f"processes left running after batch {name!r}: {batch.leftovers}"
@@ -686,17 +677,19 @@ def test_hidden_checks_never_reach_the_students_report(batches: dict[str, Batch]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("attack", known(["write_outside_scratch", "edit_gradebook", "network_connect", "read_solutions",
-                                          "read_other_students", "solution_from_project_copies"],
-                                         {"write_outside_scratch": TMP_HOLE}))
+@pytest.mark.parametrize("attack", ["write_outside_scratch", "edit_gradebook", "network_connect", "read_solutions",
+                                     "read_other_students", "solution_from_project_copies"])
 def test_attack_reports_no_success_of_its_own(batches: dict[str, Batch], attack: str) -> None:
     """Each of these prints a line in capitals (WROTE, EDITED, CONNECTED) or 'copied' when it gets through.
 
-    A write to /dev/shm is no escape: each run has a private one (the environment test checks the real one).
+    A write to /tmp, /var/tmp or /dev/shm is no escape: each run has private ones (the environment test
+    checks the real ones).
     """
     run = batch_of(batches, attack).run(attack)
+    private = ("red team: WROTE /tmp/red_team_escape", "red team: WROTE /var/tmp/red_team_escape",
+               "red team: WROTE /dev/shm/red_team_escape")
     successes = [line for line in run.stdout.splitlines()
-                 if line.startswith("red team: ") and "/dev/shm/" not in line
+                 if line.startswith("red team: ") and not line.startswith(private)
                  and any(word in line for word in ("WROTE", "EDITED", "CONNECTED", "copied", "readable at"))]
     assert not successes, "\n".join(successes)
 
