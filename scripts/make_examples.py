@@ -8,7 +8,7 @@ reference solution and with the tests that prove what each bug costs.
 from __future__ import annotations
 
 import shutil
-import tomllib
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,36 +17,30 @@ import nbformat
 from grader.assign import python_to_notebook
 from grader.runner import PROJECT_ROOT
 
-SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
+sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+from catalogue import BUGS, plant
+
 OUT = PROJECT_ROOT / "examples" / "submissions"
-CATALOGUE = tomllib.loads((PROJECT_ROOT / "tests" / "wrong_submissions" / "catalogue.toml").read_text("utf-8"))
-BUGS = {bug["name"]: bug for bug in CATALOGUE["bug"]}
 ENDLESS = {"old": "    model.eval()\n    with torch.no_grad():\n        X = image.view(-1, 28 * 28).to(device)",
            "new": "    while True:  # an endless loop, graded as a timeout of this one check\n        pass\n"
                   "    model.eval()\n    with torch.no_grad():\n        X = image.view(-1, 28 * 28).to(device)"}
 
 
-def planted(bug: dict[str, str] | None) -> str:
-    source = SOLUTION.read_text(encoding="utf-8")
-    if bug is None:
-        return source
-    assert source.count(bug["old"]) == 1, bug
-    return source.replace(bug["old"], bug["new"])
-
-
-def main() -> None:
-    shutil.rmtree(OUT, ignore_errors=True)
-    (OUT / "alice").mkdir(parents=True)
-    (OUT / "alice" / "hw1_bn_mlp.py").write_text(planted(None), encoding="utf-8")  # full marks
-    (OUT / "bob.py").write_text(planted(BUGS["no_eval_in_evaluate"]), encoding="utf-8")
-    nbformat.write(python_to_notebook(planted(BUGS["he_init"])), OUT / "carol.ipynb")
-    (OUT / "dave.py").write_text(planted(BUGS["syntax_error"]), encoding="utf-8")
-    (OUT / "erin.py").write_text(planted(ENDLESS), encoding="utf-8")
+def write_examples(out: Path) -> None:
+    """Write the example students into `out` (emptied first) and the examples' README beside it."""
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "alice").mkdir(parents=True)
+    (out / "alice" / "hw1_bn_mlp.py").write_text(plant(None), encoding="utf-8")  # full marks
+    (out / "bob.py").write_text(plant(BUGS["no_eval_in_evaluate"]), encoding="utf-8")
+    nbformat.write(python_to_notebook(plant(BUGS["he_init"])), out / "carol.ipynb")
+    (out / "dave.py").write_text(plant(BUGS["syntax_error"]), encoding="utf-8")
+    (out / "erin.py").write_text(plant(ENDLESS), encoding="utf-8")
     # A Canvas bulk-download name: <name>_<user id>_<submission id>_<file name>
-    (OUT / "frank_20231_88412_hw1_bn_mlp.py").write_text(planted(BUGS["softmax_inside_model"]), encoding="utf-8")
-    with zipfile.ZipFile(OUT / "grace.zip", "w") as archive:
-        archive.writestr("grace/hw1_bn_mlp.py", planted(BUGS["test_inputs_0_255"]))
-    (OUT.parent / "README.md").write_text(README, encoding="utf-8")
+    (out / "frank_20231_88412_hw1_bn_mlp.py").write_text(plant(BUGS["softmax_inside_model"]), encoding="utf-8")
+    with zipfile.ZipFile(out / "grace.zip", "w") as archive:
+        stamp = zipfile.ZipInfo("grace/hw1_bn_mlp.py", date_time=(2026, 1, 1, 0, 0, 0))  # the same bytes every run
+        archive.writestr(stamp, plant(BUGS["test_inputs_0_255"]))
+    (out.parent / "README.md").write_text(README, encoding="utf-8")
 
 
 README = """# Example submissions for `make demo`
@@ -65,4 +59,4 @@ Written by `scripts/make_examples.py` from the reference solution and tests/wron
 """
 
 if __name__ == "__main__":
-    main()
+    write_examples(OUT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import shutil
 from pathlib import Path
 
@@ -70,3 +71,14 @@ def test_an_interrupted_batch_resumes_where_it_stopped(tmp_path: Path) -> None:
     summary = grade_batch(class_dir, options(tmp_path / "out"), progress=lambda _: None)
     assert len(summary.skipped) == 1 and len(summary.graded) == 2
     assert totals(tmp_path / "out") == {"ann": 37, "ben": 37, "cat": 37}
+
+
+def test_committed_examples_are_what_the_script_writes(tmp_path: Path) -> None:
+    """examples/ is generated from the reference and the bug catalogue: it must not drift from them."""
+    script = runpy.run_path(str(PROJECT_ROOT / "scripts" / "make_examples.py"))
+    script["write_examples"](tmp_path / "submissions")
+    committed = PROJECT_ROOT / "examples"
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    for path in written:
+        assert (tmp_path / path).read_bytes() == (committed / path).read_bytes(), f"{path} differs: run make examples"

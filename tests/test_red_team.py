@@ -38,12 +38,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from catalogue import BUGS, plant
 
 from grader.gradebook import Gradebook, Run
 from grader.runner import PROJECT_ROOT
@@ -51,10 +51,7 @@ from grader.suite import Suite, load_suite
 
 ASSIGNMENT = "hw1_bn_mlp"
 RED_TEAM = Path(__file__).parent / "red_team"
-SOLUTION = PROJECT_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
 CHECKS = PROJECT_ROOT / "checks" / ASSIGNMENT
-CATALOGUE = tomllib.loads((Path(__file__).parent / "wrong_submissions" / "catalogue.toml").read_text("utf-8"))
-BUGS = {bug["name"]: bug for bug in CATALOGUE["bug"]}
 WRONG = "no_eval_in_evaluate"  # the honest wrong submission in the big batches (it trains: a real workload)
 FAST_WRONG = "syntax_error"  # the honest wrong submission beside the parent-side attacks (cheap)
 # Real bugs for the monkeypatching attacks to hide: each costs a check that fails through `require`, and
@@ -62,8 +59,8 @@ FAST_WRONG = "syntax_error"  # the honest wrong submission beside the parent-sid
 BUGGY_BUGS = ("he_init", "sgd_optimizer", "mse_loss", "dropout_0_5", "test_loader_drops_last", "accuracy_in_percent")
 BUGGY_FAILS = {"init_weights_xavier", "optimizer", "criterion", "dropout_p", "loaders", "evaluate_accuracy",
                "train_epoch_mode", "train_epoch_steps", "train_epoch_cost", "mnist_accuracy"}
-UNFINISHED = ("    model.train()\n    avg_cost = 0.0",
-              "    raise NotImplementedError  # Fill this blank! (not done yet)\n    model.train()\n    avg_cost = 0.0")
+UNFINISHED = {"name": "unfinished train_epoch", "old": "    model.train()\n    avg_cost = 0.0",
+              "new": "    raise NotImplementedError  # Fill this blank! (not done yet)\n    model.train()\n    avg_cost = 0.0"}
 
 
 @dataclass(frozen=True)
@@ -125,24 +122,19 @@ OUTPUT_BYTES = 2**20  # Limits.output_bytes's default: the stored stdout is at m
 # ------------------------------------------------------------------------------------------ submissions
 
 
-def plant(source: str, old: str, new: str, what: str) -> str:
-    assert source.count(old) == 1, f"{what}: its text must occur exactly once in the solution"
-    return source.replace(old, new)
-
-
 def reference_text() -> str:
-    return SOLUTION.read_text(encoding="utf-8")
+    return plant(None)
 
 
 def wrong_text(name: str) -> str:
-    return plant(reference_text(), BUGS[name]["old"], BUGS[name]["new"], name)
+    return plant(BUGS[name])
 
 
 def buggy_text() -> str:
     source = reference_text()
     for name in BUGGY_BUGS:
-        source = plant(source, BUGS[name]["old"], BUGS[name]["new"], name)
-    return plant(source, *UNFINISHED, "unfinished train_epoch")
+        source = plant(BUGS[name], source)
+    return plant(UNFINISHED, source)
 
 
 def attack_text(name: str) -> str:

@@ -6,26 +6,15 @@ the set of checks it fails must be exactly the set the catalogue names, so no ve
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
+from catalogue import BUGS, CATALOGUE, HARMLESS, SOLUTION, plant
 
 from grader.results import SuiteResult
 from grader.runner import PROJECT_ROOT, run_suite
 
-SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
 TEMPLATE = PROJECT_ROOT / "assignments" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
-CATALOGUE = tomllib.loads((Path(__file__).parent / "wrong_submissions" / "catalogue.toml").read_text("utf-8"))
-BUGS = {bug["name"]: bug for bug in CATALOGUE["bug"]}
-HARMLESS = {variant["name"]: variant for variant in CATALOGUE["ok"]}
-
-
-def plant(bug: dict[str, object]) -> str:
-    source = SOLUTION.read_text(encoding="utf-8")
-    old, new = str(bug["old"]), str(bug["new"])
-    assert source.count(old) == 1, f"{bug['name']}: its `old` text must occur exactly once in the solution"
-    return source.replace(old, new)
 
 
 def grade(path: Path) -> SuiteResult:
