@@ -218,7 +218,7 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
               nonce=nonce, threads=threads)
     started = time.monotonic()
     outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
-                           readable=[data_root, suite.path, GRADER_PACKAGE], context=warm_context())
+                           readable=[data_root, suite.path, GRADER_PACKAGE], context=warm_context(data_root))
     status, problem = "graded", ""
     try:
         checks, extras = verdicts(suite, Path(job.results), nonce, outcome)

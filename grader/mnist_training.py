@@ -6,6 +6,7 @@ homework's loss (CrossEntropy) and optimizer (Adam, lr 0.1), so this run grades 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -35,15 +36,28 @@ def mnist_loaders(root: Path, device: torch.device, seed: int, *, train_size: in
 
     Their `.dataset` is the matching torchvision dataset, for code that reaches into `.data`/`.targets`.
     """
-    to_tensor = torchvision.transforms.ToTensor()
     loaders = []
     for train, size in ((True, train_size), (False, test_size)):
         images, labels = (t[:size] for t in load_mnist_tensors(root, train=train))
-        dataset = torchvision.datasets.MNIST(str(root), train=train, transform=to_tensor)
+        dataset = copy.copy(mnist_dataset(root, train=train))  # the cached one keeps its full data
         dataset.data, dataset.targets = dataset.data[:size], dataset.targets[:size]
         loaders.append(TensorLoader(images.to(device), labels.to(device), BATCH_SIZE if train else 1000,
                                     shuffle=train, drop_last=train, seed=seed, dataset=dataset))
     return loaders[0], loaders[1]
+
+
+def mnist_dataset(root: Path, *, train: bool) -> torchvision.datasets.MNIST:
+    """torchvision's MNIST dataset (ToTensor) over `root`, parsed once per process, with the tensors that
+    `load_mnist_tensors` caches; callers that change it must change a copy."""
+    key = (Path(root).expanduser().resolve(), train)
+    if key not in _datasets:
+        load_mnist_tensors(root, train=train)
+        _datasets[key] = torchvision.datasets.MNIST(str(key[0]), train=train,
+                                                    transform=torchvision.transforms.ToTensor())
+    return _datasets[key]
+
+
+_datasets: dict[tuple[Path, bool], torchvision.datasets.MNIST] = {}
 
 
 def reference_architecture(hidden: tuple[int, int] = (100, 100), p: float = 0.3) -> torch.nn.Sequential:

@@ -7,21 +7,24 @@ that server: its fixed cost is a fork and a pytest session, not a torch import.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import multiprocessing.context
 import os
 import sys
 from dataclasses import dataclass
+from multiprocessing import forkserver
+from pathlib import Path
 
 # Imported here so the forkserver holds them before it forks a grading process.
 import _pytest.python  # noqa: F401
+import nbconvert.preprocessors  # noqa: F401  (notebook submissions)
 import numpy  # noqa: F401
 import pytest
 import scipy.stats  # noqa: F401
 import torch
 import torchvision  # noqa: F401
-
-import nbconvert.preprocessors  # noqa: F401  (notebook submissions)
 
 import grader.checking  # noqa: F401
 import grader.data  # noqa: F401
@@ -71,13 +74,44 @@ def grade_in_child(job: Job) -> None:
 
 
 _context: multiprocessing.context.BaseContext | None = None
+# Set only while the forkserver starts: it then parses MNIST from this folder once, for every child.
+WARM_DATA_ENV = "GRADER_FORKSERVER_MNIST"
 
 
-def warm_context() -> multiprocessing.context.BaseContext:
-    """The forkserver context with this module preloaded (started on first use, shared afterwards)."""
+def warm_context(data_root: Path | None = None) -> multiprocessing.context.BaseContext:
+    """The forkserver context with this module preloaded, started on first use and shared afterwards.
+
+    The first call's `data_root` (MNIST) is parsed into memory by the server before it forks anything, so
+    a grading process finds the tensors and torchvision datasets already there (copy-on-write); a later
+    call with another root still works, each child then parses its own copy."""
     global _context
     if _context is None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["grader.worker"])
+        if data_root is not None:
+            os.environ[WARM_DATA_ENV] = str(data_root)
+            try:
+                forkserver.ensure_running()
+            finally:
+                del os.environ[WARM_DATA_ENV]
         _context = context
     return _context
+
+
+def _warm_up_forkserver() -> None:
+    """In the forkserver only (the variable is set for it alone): parse MNIST, then freeze what is on the
+    heap so that a child's garbage collections never walk torch's and the data's objects."""
+    root = os.environ.pop(WARM_DATA_ENV, None)
+    if root is None:
+        return
+    # One thread: an OpenMP pool started here would not survive the fork (the children would hang in it);
+    # each grading process sets its own thread count.
+    torch.set_num_threads(1)
+    with contextlib.suppress(Exception):  # a child parses the data itself, and reports what is wrong
+        for train in (True, False):
+            grader.mnist_training.mnist_dataset(Path(root), train=train)
+    gc.collect()
+    gc.freeze()
+
+
+_warm_up_forkserver()
