@@ -13,6 +13,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from pathlib import Path
@@ -74,6 +75,7 @@ def grade_in_child(job: Job) -> None:
 
 
 _context: multiprocessing.context.BaseContext | None = None
+_starting = threading.Lock()
 # Set only while the forkserver starts: it then parses MNIST from this folder once, for every child.
 WARM_DATA_ENV = "GRADER_FORKSERVER_MNIST"
 
@@ -85,17 +87,18 @@ def warm_context(data_root: Path | None = None) -> multiprocessing.context.BaseC
     a grading process finds the tensors and torchvision datasets already there (copy-on-write); a later
     call with another root still works, each child then parses its own copy."""
     global _context
-    if _context is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["grader.worker"])
-        if data_root is not None:
-            os.environ[WARM_DATA_ENV] = str(data_root)
-            try:
-                forkserver.ensure_running()
-            finally:
-                del os.environ[WARM_DATA_ENV]
-        _context = context
-    return _context
+    with _starting:  # a batch's slots ask from several threads at once
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["grader.worker"])
+            if data_root is not None:
+                os.environ[WARM_DATA_ENV] = str(data_root)
+                try:
+                    forkserver.ensure_running()
+                finally:
+                    os.environ.pop(WARM_DATA_ENV, None)
+            _context = context
+        return _context
 
 
 def _warm_up_forkserver() -> None:
