@@ -9,8 +9,8 @@ multiprocessing context (normally the grader's warm *forkserver*). Before the ta
    loopback); a PID namespace whose init runs the target, so that when it exits or is killed the kernel
    kills every process left in the namespace (orphans, fork bombs, daemons that called setsid); and a
    new root, chrooted into, built from an allow-list: the system folders (/usr, /etc, /dev, /sys, ...)
-   read-only, the interpreter and sys.path and `readable` read-only, scratch writable, each at its own
-   path; fresh size-capped tmpfs for /tmp, /var/tmp and /dev/shm; a fresh /proc; an empty read-only tmpfs
+   read-only, the interpreter (prefixes, standard library, site-packages) and `readable` read-only,
+   scratch writable, each at its own path; fresh size-capped tmpfs for /tmp, /var/tmp and /dev/shm; a fresh /proc; an empty read-only tmpfs
    over every `hide` path that the allow-list brings in. Nothing else of the host exists inside: not
    /root, /home, /work, other copies of the course repository, nor the host's temp folders;
 3. sets resource limits (CPU, open files, processes, file size, no core files, memory);
@@ -35,8 +35,10 @@ import re
 import resource
 import shutil
 import signal
+import site
 import stat
 import sys
+import sysconfig
 import tempfile
 import time
 import traceback
@@ -98,9 +100,8 @@ def run_confined(target: Callable[..., None], args: tuple, *, limits: Limits, sc
                  context: multiprocessing.context.BaseContext | None = None) -> Outcome:
     """Run `target(*args)` confined (see the module docstring); never raises for what the target does.
 
-    `hide`: folders or files that look empty inside. `readable`: paths the target must read although a
-    parent folder is closed to other users (a data root under /root); the interpreter's own folders and
-    sys.path, and scratch, are always made reachable that way when the student runs as nobody.
+    `hide`: folders or files that look empty inside. `readable`: paths the target must read (read-only),
+    beside the interpreter's own folders and scratch; with a mount namespace nothing else is there.
     """
     scratch = Path(scratch).resolve()
     if not scratch.is_dir():
@@ -388,9 +389,14 @@ def _must_mount(libc: ctypes.CDLL | None, source: str, target: str, fstype: str 
 
 
 def _needed_paths(scratch: str, readable: tuple[str, ...]) -> dict[str, bool]:
-    """What the student must reach (path -> writable): scratch, `readable`, the interpreter and sys.path."""
+    """What the student must reach (path -> writable): scratch, `readable`, and the interpreter: its
+    prefixes, standard library and site-packages. Not every sys.path entry: the caller's working folder or
+    script folder (a home folder, /tmp) may be there, and none of it is needed to grade."""
+    paths = sysconfig.get_paths()
     python = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-              os.path.dirname(os.path.realpath(sys.executable)), *sys.path, *readable]
+              os.path.dirname(os.path.realpath(sys.executable)), *site.getsitepackages(),
+              *(paths[name] for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in paths),
+              *readable]
     needed = {os.path.realpath(path): False for path in python if path and os.path.exists(path)}
     needed[os.path.realpath(scratch)] = True
     return needed

@@ -432,3 +432,14 @@ def test_platform_notes_are_strings():
     assert all(isinstance(note, str) for note in notes)
     if ROOT and sys.platform.startswith("linux"):
         assert "running as the invoking user" not in notes
+
+
+def test_only_the_interpreter_is_taken_from_the_callers_python(monkeypatch, scratch, tmp_path):
+    """A sys.path entry of the caller's (its working folder, a script's folder) is not part of the new root."""
+    from grader.sandbox import _needed_paths
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    needed = _needed_paths(str(scratch), readable=("/usr/share",))
+    assert str(tmp_path.resolve()) not in needed
+    assert os.path.realpath(sys.prefix) in needed and os.path.realpath(sys.base_prefix) in needed
+    assert needed[str(scratch.resolve())] is True and needed["/usr/share"] is False
