@@ -8,10 +8,11 @@ multiprocessing context (normally the grader's warm *forkserver*). Before the ta
 2. enters new network, mount and PID namespaces when it may (root on Linux): no network (only a down
    loopback); a PID namespace whose init runs the target, so that when it exits or is killed the kernel
    kills every process left in the namespace (orphans, fork bombs, daemons that called setsid); and a
-   new root, chrooted into, built from an allow-list: the system folders (/usr, /etc, /dev, /sys, ...)
+   new root, chrooted into, built from an allow-list: the system folders (/usr, /etc, /sys, ...)
    read-only, the interpreter (prefixes, standard library, site-packages) and `readable` read-only,
-   scratch writable, each at its own path; fresh size-capped tmpfs for /tmp, /var/tmp and /dev/shm; a fresh /proc; an empty read-only tmpfs
-   over every `hide` path that the allow-list brings in. Nothing else of the host exists inside: not
+   scratch writable, each at its own path; a /dev with the harmless devices only (and a GPU's); fresh
+   size-capped tmpfs for /tmp, /var/tmp and /dev/shm; a fresh /proc; an empty read-only tmpfs over every
+   `hide` path that the allow-list brings in. Nothing else of the host exists inside: not
    /root, /home, /work, other copies of the course repository, nor the host's temp folders;
 3. sets resource limits (CPU, open files, processes, file size, no core files, memory);
 4. changes to `scratch`, drops environment variables that look like credentials, sets HOME and TMPDIR to
@@ -28,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import glob
 import multiprocessing
 import multiprocessing.context
 import os
@@ -55,7 +57,11 @@ PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 NOBODY_UID = 65534
 # The host folders bound read-only into the new root (those that exist; a symlink such as /bin -> usr/bin
 # is copied as a symlink). Nothing else of the host is there but the paths a run needs.
-SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/dev", "/sys")
+SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/sys")
+# The new root's /dev is a tmpfs with just these host devices bound in (and a GPU's, when there is one),
+# the usual links into /proc/self/fd and a private /dev/shm: no kmsg, fuse, disks or terminals of the host.
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+GPU_DEVICES = ("nvidia*", "dri")
 PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # a fresh tmpfs on each, per run
 SETUP_FAILED = 125  # exit code of a confined process whose confinement could not be set up
 # Environment variables that look like credentials are not handed to student code.
@@ -429,6 +435,7 @@ def _build_root(libc: ctypes.CDLL | None, needed: dict[str, bool], hide: tuple[s
             os.symlink(os.readlink(folder), root + folder)
         elif os.path.isdir(folder):
             _bind_into(libc, folder, root, writable=False)
+    _build_dev(libc, root)
     for folder in PRIVATE_TEMP:
         size = shm_bytes if folder == "/dev/shm" else 64 * 2**20
         os.makedirs(root + folder, mode=0o755, exist_ok=True)
@@ -444,6 +451,19 @@ def _build_root(libc: ctypes.CDLL | None, needed: dict[str, bool], hide: tuple[s
         if os.path.lexists(root + path):
             _hide(libc, root + path)
     return root
+
+
+def _build_dev(libc: ctypes.CDLL | None, root: str) -> None:
+    os.makedirs(root + "/dev", mode=0o755)
+    _must_mount(libc, "tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755", "a new /dev")
+    devices = [f"/dev/{name}" for name in DEVICES] + sorted(
+        path for pattern in GPU_DEVICES for path in glob.glob(f"/dev/{pattern}"))
+    for device in devices:
+        if os.path.exists(device):
+            _bind_into(libc, device, root, writable=True)  # a device's own permissions decide
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{root}/dev/{name}")
 
 
 def _bind_into(libc: ctypes.CDLL | None, path: str, root: str, *, writable: bool) -> None:

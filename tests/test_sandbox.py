@@ -163,6 +163,15 @@ def use_shared_memory() -> None:
         print(errno.errorcode[error.errno])
 
 
+def use_devices() -> None:
+    print(sorted(name for name in os.listdir("/dev") if not name.startswith("nvidia")))
+    with open("/dev/null", "w") as sink:
+        sink.write("gone")
+    with open("/dev/urandom", "rb") as source:
+        print(len(source.read(16)))
+    print(os.path.exists("/dev/kmsg"), os.readlink("/dev/stdout"))
+
+
 def show_environment() -> None:
     from grader.sandbox import SECRET_ENV
 
@@ -408,6 +417,14 @@ def test_dev_shm_is_private_and_capped_and_multiprocessing_works(context, scratc
     default = "fork" if sys.version_info < (3, 14) else "forkserver"  # not the caller's forkserver context
     assert outcome.stdout == f"{default}\n['sandbox-test-left']\nENOSPC\n", outcome.stderr
     assert not Path("/dev/shm/sandbox-test-left").exists()
+
+
+def test_dev_holds_only_harmless_devices(context, scratch):
+    outcome = run(context, use_devices, scratch=scratch)
+    require(outcome, "no mount namespace")
+    assert outcome.stdout == ("['dri', 'fd', 'full', 'null', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', "
+                              "'urandom', 'zero']\n16\nFalse /proc/self/fd/1\n").replace(
+        "'dri', " if not os.path.exists("/dev/dri") else "", ""), outcome.stderr
 
 
 def test_environment_points_at_scratch_without_credentials(context, scratch):
