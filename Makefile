@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ASSIGNMENT ?= hw1_bn_mlp
 
-.PHONY: help install data check demo test test-fast assign calibrate examples bench clean
+.PHONY: help install data check demo test test-fast assign calibrate examples bench lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,8 +42,11 @@ examples: $(STAMP)  ## regenerate examples/submissions/ from the solution and th
 calibrate: data  ## re-measure the accuracy check's calibration table on the reference
 	$(BIN)/python scripts/calibrate_accuracy.py
 
-bench: data  ## time the grader: fixed cost per submission, full grading, class throughput (about 10 min)
+bench: data  ## time the grader: fixed cost per submission, full grading, class throughput (about 4 min)
 	$(BIN)/python scripts/bench.py
+
+lint: $(STAMP)  ## ruff over the grader, its tests and scripts (solutions/ keeps the homework's style)
+	$(BIN)/ruff check grader tests scripts
 
 clean:  ## remove the virtual environment and caches (not the MNIST cache)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

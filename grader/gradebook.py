@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from grader.results import CheckResult
 
@@ -93,7 +93,7 @@ class Gradebook:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> Gradebook:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -153,6 +153,7 @@ class Gradebook:
         checks = self._db.execute(
             "SELECT name, description, max_points, points, status, message, visibility, duration_s "
             "FROM check_results WHERE run_id = ? ORDER BY position", (row["id"],)).fetchall()
-        fields: dict[str, Any] = {k: row[k] for k in row.keys() if k not in ("id", "notes", "extras")}
+        fields: dict[str, Any] = {k: row[k] for k in row.keys()  # noqa: SIM118 - a Row iterates values
+                                  if k not in ("id", "notes", "extras")}
         return Run(**fields, notes=tuple(json.loads(row["notes"])), extras=json.loads(row["extras"]),
                    checks=tuple(CheckResult(*c) for c in checks))  # type: ignore[arg-type]

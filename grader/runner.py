@@ -55,7 +55,8 @@ def run_suite(submission: Path, assignment: str, *, visibility: str = "visible",
         env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
         try:
             proc = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True,
-                                  errors="replace", timeout=timeout_s, stdin=subprocess.DEVNULL)
+                                  errors="replace", timeout=timeout_s, stdin=subprocess.DEVNULL,
+                                  check=False)
         except subprocess.TimeoutExpired:
             return _problem(submission, assignment, f"grading took longer than {timeout_s:.0f} s and was stopped")
         if not results.exists():

@@ -27,14 +27,14 @@ import scipy.stats  # noqa: F401
 import torch
 import torchvision  # noqa: F401
 
-import grader.checking  # noqa: F401
-import grader.data  # noqa: F401
-import grader.mnist_training  # noqa: F401
-import grader.nn_probes  # noqa: F401
-import grader.plugin  # noqa: F401
-import grader.spies  # noqa: F401
-import grader.stats  # noqa: F401
-import grader.submission  # noqa: F401
+import grader.checking
+import grader.data
+import grader.mnist_training
+import grader.nn_probes
+import grader.plugin
+import grader.spies
+import grader.stats
+import grader.submission
 
 
 @dataclass(frozen=True)

