@@ -129,13 +129,19 @@ def check_build_model_xavier(model: nn.Module, batch: torch.Tensor, artifacts: d
     require_xavier(weights, "right after build_model()")
 
 
+PROBE_CONTEXT = "after init_weights(model) on a 784-300-50-10 model"
+PROBE_SHAPES = [(300, 784), (50, 300), (10, 50)]  # (out, in) of the probe's Linear weights, in order
+
+
 @pytest.mark.points(1)
-def check_init_weights_xavier(submission: ModuleType, batch: torch.Tensor) -> None:
+def check_init_weights_xavier(submission: ModuleType, batch: torch.Tensor, artifacts: dict[str, object]) -> None:
     """init_weights(model) gives every Linear layer of any model a Xavier-distributed weight."""
     probe = nn.Sequential(nn.Linear(784, 300), nn.ReLU(), nn.Sequential(nn.Linear(300, 50), nn.Linear(50, 10)))
     result = submission.init_weights(probe)
     require(result is None or result is probe, "init_weights(model) should change the model in place.")
-    require_xavier(linear_weights(probe, batch), "after init_weights(model) on a 784-300-50-10 model")
+    weights = linear_weights(probe, batch)
+    artifacts["init_weights_probe"] = [plain(w) for w in weights]
+    require_xavier(weights, PROBE_CONTEXT)
 
 
 ### BEGIN HIDDEN

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from check_1_model import require_shape_list, require_xavier
+from check_1_model import PROBE_CONTEXT, PROBE_SHAPES, require_shape_list, require_xavier
 from check_5_accuracy import MIN_ACCURACY
 
 from grader.mnist_training import accuracy_of, confusion_of_weights
@@ -28,6 +28,21 @@ def _verdict(check: Callable[[], None]) -> Verdict:
     return True, ""
 
 
+def _weight_list(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(w, torch.Tensor) and w.dim() == 2
+                                                            for w in value)
+
+
+def _init_weights_verdict(probe: object) -> Verdict:
+    """init_weights on the check's 784-300-50-10 probe: the weights it left, of the probe's shapes, Xavier."""
+    if not _weight_list(probe):
+        return False, "the grader received no weights from init_weights(model) to verify this check."
+    assert isinstance(probe, list)
+    if [tuple(w.shape) for w in probe] != PROBE_SHAPES:
+        return False, "the weights the grader received are not those of the check's 784-300-50-10 model."
+    return _verdict(lambda: require_xavier(probe, PROBE_CONTEXT))
+
+
 def verify(artifacts: dict[str, object], mnist_root: Path
            ) -> tuple[dict[str, Verdict], list[str], dict[str, object]]:
     """(verdicts by check name, notes for the report, figures' data for the reports)."""
@@ -35,7 +50,7 @@ def verify(artifacts: dict[str, object], mnist_root: Path
     notes: list[str] = []
     extras: dict[str, object] = {}
     weights = artifacts.get("initial_linear_weights")
-    if isinstance(weights, list) and weights and all(isinstance(w, torch.Tensor) and w.dim() == 2 for w in weights):
+    if _weight_list(weights):
         extras["initial_weights"] = [weight_histogram(w) for w in weights[:8]]
         verdicts["build_model_xavier"] = _verdict(lambda: require_xavier(weights, "right after build_model()"))
         shapes = [(int(w.shape[1]), int(w.shape[0])) for w in weights]
@@ -43,6 +58,7 @@ def verify(artifacts: dict[str, object], mnist_root: Path
     else:
         missing = "the grader received no initial weights to verify this check."
         verdicts["build_model_xavier"] = verdicts["layer_shapes"] = (False, missing)
+    verdicts["init_weights_xavier"] = _init_weights_verdict(artifacts.get("init_weights_probe"))
     state = artifacts.get("trained_state")
     confusion = confusion_of_weights(state, mnist_root) if isinstance(state, dict) else None
     if confusion is None:
