@@ -647,6 +647,30 @@ def test_attack_earns_nothing_it_did_not_earn(batches: dict[str, Batch], attack:
     assert not gained(hostile, bound), f"{attack} gained points: {gained(hostile, bound)}\n{describe(hostile)}"
 
 
+# The checks the parent recomputes from tensors whatever the child sent (checks/hw1_bn_mlp/verify.py), less
+# mnist_accuracy, whose verdict stands as the child gave it when no trained weights in the homework's layout
+# came back (a custom nn.Module), which is what a forger sends.
+RECOMPUTED = {"layer_shapes", "build_model_xavier", "init_weights_xavier", "criterion", "optimizer"}
+# What an attack that writes its own artifacts file makes pass there: the recomputation holds the tensors to
+# what correct code produces, so crafting them means computing them right (here: Xavier weights, 784-100-100-10).
+CRAFTED = {"forge_results_stolen_nonce": {"layer_shapes", "build_model_xavier"}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", sorted(KNOWN_HOLES))
+def test_in_process_forgery_gains_nothing_the_parent_recomputes(batches: dict[str, Batch], attack: str) -> None:
+    """The open holes above forge the child's verdicts; the parent's own recomputations still hold, but for
+    the artifacts an attack crafts correctly."""
+    batch = batch_of(batches, attack)
+    hostile = batch.run(attack)
+    base = ATTACKS[attack].base
+    bound = {} if base is None else points(batch.run("honest_reference" if base == "reference" else "baseline_buggy"))
+    forged = set(gained(hostile, bound))
+    assert forged, f"{attack} no longer forges anything: take it out of KNOWN_HOLES\n{describe(hostile)}"
+    assert forged & RECOMPUTED <= CRAFTED.get(attack, set()), \
+        f"{attack} gained recomputed checks: {sorted(forged & RECOMPUTED)}\n{describe(hostile)}"
+
+
 @pytest.mark.slow
 def test_buggy_baseline_has_the_bugs_the_monkeypatches_try_to_hide(batches: dict[str, Batch]) -> None:
     run = batches["main"].run("baseline_buggy")

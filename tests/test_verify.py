@@ -6,6 +6,7 @@ reference's, whatever the child claimed.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from torch import nn
 from grader.runner import suite_dir
 from grader.suite import load_suite
 
-VERIFY = load_suite(suite_dir("hw1_bn_mlp")).verify
+VERIFY = load_suite(suite_dir("hw1_bn_mlp")).verify  # loading it puts the checks folder on sys.path
+training = importlib.import_module("check_3_training")  # the probes the check and verify.py share
 PROBE = [(300, 784), (50, 300), (10, 50)]  # the init_weights check's probe model, (out, in)
 
 
@@ -60,3 +62,31 @@ def test_build_model_xavier_and_shapes_recomputed_from_the_initial_weights() -> 
     assert not verdict(wide, "layer_shapes")[0]
     default = {"initial_linear_weights": weights([(100, 784), (100, 100), (10, 100)], None)}
     assert not verdict(default, "build_model_xavier")[0]
+
+
+def test_criterion_recomputed_from_its_loss_and_gradients() -> None:
+    assert verdict({"criterion_outputs": training.criterion_outputs(nn.CrossEntropyLoss())}, "criterion") == (True, "")
+    for wrong in ({}, {"criterion_outputs": [torch.tensor([1.0])]},
+                  {"criterion_outputs": training.criterion_outputs(nn.CrossEntropyLoss(reduction="sum"))},
+                  {"criterion_outputs": training.criterion_outputs(nn.CrossEntropyLoss(label_smoothing=0.1))},
+                  {"criterion_outputs": training.criterion_outputs(
+                      lambda logits, y: nn.functional.nll_loss(logits, y))}):  # logits taken for log-probabilities
+        ok, message = verdict(wrong, "criterion")
+        assert not ok and message, wrong
+
+
+def test_optimizer_recomputed_from_its_first_steps() -> None:
+
+    def sent(make) -> dict[str, object]:
+        probe = training.optimizer_probe()
+        return {"optimizer_steps": training.stepped_parameters(probe, make(probe))}
+
+    assert verdict(sent(lambda m: torch.optim.Adam(m.parameters(), lr=0.01)), "optimizer") == (True, "")
+    for wrong in (lambda m: torch.optim.SGD(m.parameters(), lr=0.01),  # the catalogue's sgd_optimizer
+                  lambda m: torch.optim.Adam(m.parameters(), lr=0.1),  # the lr argument ignored
+                  lambda m: torch.optim.Adam(list(m.parameters())[:2], lr=0.01),  # not every parameter
+                  lambda m: torch.optim.AdamW(m.parameters(), lr=0.01)):
+        ok, message = verdict(sent(wrong), "optimizer")
+        assert not ok and message
+    ok, _ = verdict({"optimizer_steps": "Adam, honestly"}, "optimizer")
+    assert not ok

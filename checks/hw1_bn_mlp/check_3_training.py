@@ -15,6 +15,37 @@ from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Tenso
 from grader.checking import fail, require
 from grader.loaders import TensorLoader
 from grader.spies import FakeDigits, LabelReader, RecordingLoss, WatchedAdam, small_bn_model
+from grader.tensors import plain
+
+# What the criterion and optimizer checks send the grader, which recomputes them with the reference objects
+# (verify.py). Seed-free inputs, so both processes build the same ones.
+OPTIMIZER_LR, OPTIMIZER_STEPS = 0.01, 3
+
+
+def criterion_outputs(criterion: object) -> list[torch.Tensor]:
+    """[loss, d loss / d logits] of `criterion` on fixed logits (8 x 10) and targets 0..7."""
+    logits = torch.linspace(-3.0, 3.0, 80).reshape(8, 10).requires_grad_()
+    loss = criterion(logits, torch.arange(8))  # type: ignore[operator]
+    loss.backward()
+    return [plain(loss).reshape(1), plain(logits.grad)]
+
+
+def optimizer_probe() -> nn.Sequential:
+    """small_bn_model with fixed parameters."""
+    model = small_bn_model()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.linspace(-0.5, 0.5, parameter.numel()).reshape(parameter.shape))
+    return model
+
+
+def stepped_parameters(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
+    """The parameters after OPTIMIZER_STEPS steps of `optimizer` with fixed gradients."""
+    for _ in range(OPTIMIZER_STEPS):
+        for index, parameter in enumerate(model.parameters()):
+            parameter.grad = torch.linspace(-1.0, 1.0, parameter.numel()).reshape(parameter.shape) * (index + 1)
+        optimizer.step()
+    return [plain(parameter) for parameter in model.parameters()]
 
 
 def fake_loader(n: int = 200, batch_size: int = 20, right_every: int = 4) -> TensorLoader:
@@ -64,15 +95,16 @@ def check_loaders(submission: ModuleType) -> None:
 
 
 @pytest.mark.points(1)
-def check_criterion(submission: ModuleType) -> None:
+def check_criterion(submission: ModuleType, artifacts: dict[str, object]) -> None:
     """make_criterion returns CrossEntropyLoss."""
     criterion = submission.make_criterion()
     require(isinstance(criterion, nn.CrossEntropyLoss),
             f"make_criterion should return torch.nn.CrossEntropyLoss(), not {type(criterion).__name__}.")
+    artifacts["criterion_outputs"] = criterion_outputs(criterion)
 
 
 @pytest.mark.points(1)
-def check_optimizer(submission: ModuleType) -> None:
+def check_optimizer(submission: ModuleType, artifacts: dict[str, object]) -> None:
     """make_optimizer returns Adam over all the model's parameters with the given learning rate."""
     model = small_bn_model()
     optimizer = submission.make_optimizer(model, 0.1)
@@ -82,6 +114,8 @@ def check_optimizer(submission: ModuleType) -> None:
     require(params == {id(p) for p in model.parameters()}, "the optimizer should update all model.parameters().")
     rates = {group["lr"] for group in submission.make_optimizer(model, 0.01).param_groups}
     require(rates == {0.01}, f"make_optimizer(model, lr=0.01) should use lr=0.01, but uses {sorted(rates)}.")
+    probe = optimizer_probe()
+    artifacts["optimizer_steps"] = stepped_parameters(probe, submission.make_optimizer(probe, OPTIMIZER_LR))
 
 
 def run_train_epoch(submission: ModuleType, model: nn.Module, loader: TensorLoader

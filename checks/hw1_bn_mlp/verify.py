@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 import torch
 from check_1_model import PROBE_CONTEXT, PROBE_SHAPES, require_shape_list, require_xavier
+from check_3_training import (
+    OPTIMIZER_LR,
+    OPTIMIZER_STEPS,
+    criterion_outputs,
+    optimizer_probe,
+    stepped_parameters,
+)
 from check_5_accuracy import MIN_ACCURACY
+from torch import nn
 
 from grader.mnist_training import accuracy_of, confusion_of_weights
 from grader.stats import weight_histogram
@@ -43,6 +51,32 @@ def _init_weights_verdict(probe: object) -> Verdict:
     return _verdict(lambda: require_xavier(probe, PROBE_CONTEXT))
 
 
+def _same_tensors(sent: object, expected: list[torch.Tensor]) -> bool:
+    if not isinstance(sent, list) or len(sent) != len(expected):
+        return False
+    try:
+        for got, want in zip(sent, expected):
+            torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+    except (AssertionError, TypeError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+def _criterion_verdict(sent: object) -> Verdict:
+    if _same_tensors(sent, criterion_outputs(nn.CrossEntropyLoss())):
+        return True, ""
+    return False, ("the grader's own run of your criterion does not give CrossEntropyLoss's loss and gradients "
+                   "(make_criterion should return torch.nn.CrossEntropyLoss()).")
+
+
+def _optimizer_verdict(sent: object) -> Verdict:
+    probe = optimizer_probe()
+    if _same_tensors(sent, stepped_parameters(probe, torch.optim.Adam(probe.parameters(), lr=OPTIMIZER_LR))):
+        return True, ""
+    return False, (f"the grader's own check of your optimizer's first {OPTIMIZER_STEPS} steps does not match "
+                   f"torch.optim.Adam(model.parameters(), lr={OPTIMIZER_LR}).")
+
+
 def verify(artifacts: dict[str, object], mnist_root: Path
            ) -> tuple[dict[str, Verdict], list[str], dict[str, object]]:
     """(verdicts by check name, notes for the report, figures' data for the reports)."""
@@ -59,6 +93,8 @@ def verify(artifacts: dict[str, object], mnist_root: Path
         missing = "the grader received no initial weights to verify this check."
         verdicts["build_model_xavier"] = verdicts["layer_shapes"] = (False, missing)
     verdicts["init_weights_xavier"] = _init_weights_verdict(artifacts.get("init_weights_probe"))
+    verdicts["criterion"] = _criterion_verdict(artifacts.get("criterion_outputs"))
+    verdicts["optimizer"] = _optimizer_verdict(artifacts.get("optimizer_steps"))
     state = artifacts.get("trained_state")
     confusion = confusion_of_weights(state, mnist_root) if isinstance(state, dict) else None
     if confusion is None:
@@ -67,7 +103,7 @@ def verify(artifacts: dict[str, object], mnist_root: Path
     else:
         extras["confusion"] = confusion
         accuracy = accuracy_of(confusion)
-        verdicts["mnist_accuracy"] = (accuracy >= MIN_ACCURACY, f"the grader's own evaluation of your trained "
-                                      f"weights gives a test accuracy of {accuracy:.4f}, below {MIN_ACCURACY}.")
+        verdicts["mnist_accuracy"] = (accuracy >= MIN_ACCURACY, (f"the grader's own evaluation of your trained "
+                                      f"weights gives a test accuracy of {accuracy:.4f}, below {MIN_ACCURACY}."))
         notes.append(f"MNIST accuracy recomputed by the grader from the trained weights: {accuracy:.4f}.")
     return verdicts, notes, extras
