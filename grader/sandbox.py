@@ -259,11 +259,11 @@ def _confined_main(target: Callable[..., None], args: tuple, limits: Limits, scr
             _become_pid1(private)  # only the namespace's init returns; this process waits for it
         if root is not None:
             _enter_root(libc, root, pid_namespace)
-        _set_limits(limits, private)
-        _drop_privileges(libc, Path(scratch), needed, private, limits.uid)
+        _set_limits(limits)
+        _drop_privileges(libc, Path(scratch), needed, limits.uid)
         _close_inherited_fds()
     except BaseException as error:  # noqa: BLE001 - never run student code half confined
-        _note(private, f"sandbox setup failed: {type(error).__name__}: {error}")
+        _note(f"sandbox setup failed: {type(error).__name__}: {error}")
         traceback.print_exc()
         _flush_and_exit(SETUP_FAILED)
     _flush_and_exit(_call_target(target, args))
@@ -320,17 +320,11 @@ def _open_notes(private: str) -> None:
                         0o600)
 
 
-def _note(private: str, text: str) -> None:
-    line = (text.replace("\n", " ") + "\n").encode()
-    with contextlib.suppress(OSError):
-        if _NOTES_FD is not None:
-            os.write(_NOTES_FD, line)
-            return
-        fd = os.open(os.path.join(private, "notes"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+def _note(text: str) -> None:
+    """One line for Outcome.notes, through the fd opened before anything else in the confined child."""
+    if _NOTES_FD is not None:
+        with contextlib.suppress(OSError):
+            os.write(_NOTES_FD, (text.replace("\n", " ") + "\n").encode())
 
 
 def _redirect_stdio(private: str) -> None:
@@ -372,13 +366,13 @@ def _enter_namespaces(libc: ctypes.CDLL | None, hide: tuple[str, ...], needed: d
         if libc is not None and libc.unshare(flag) == 0:
             entered.add(flag)
         else:
-            _note(private, f"{missing} ({os.strerror(ctypes.get_errno()) if libc else 'not Linux'})")
+            _note(f"{missing} ({os.strerror(ctypes.get_errno()) if libc else 'not Linux'})")
     root = None
     if CLONE_NEWNS in entered:
         _must_mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, None, "making mounts private")
         root = _build_root(libc, needed, hide, shm_bytes, private)
     elif hide:
-        _note(private, f"hidden paths not hidden: {', '.join(hide)}")
+        _note(f"hidden paths not hidden: {', '.join(hide)}")
     return CLONE_NEWPID in entered, root
 
 
@@ -540,33 +534,33 @@ _CUDA_MEMORY_NOTE = ("NVIDIA driver present: memory limited with RLIMIT_DATA, no
                      "huge address ranges): shared memory mappings are not limited")
 
 
-def _set_limits(limits: Limits, private: str) -> None:
-    _set_limit(resource.RLIMIT_CPU, limits.cpu_s, limits.cpu_s + 1, private)  # SIGXCPU, then SIGKILL
-    _set_limit(resource.RLIMIT_NOFILE, limits.open_files, limits.open_files, private)
-    _set_limit(resource.RLIMIT_NPROC, limits.processes, limits.processes, private)
-    _set_limit(resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes, private)
-    _set_limit(resource.RLIMIT_CORE, 0, 0, private)
+def _set_limits(limits: Limits) -> None:
+    _set_limit(resource.RLIMIT_CPU, limits.cpu_s, limits.cpu_s + 1)  # SIGXCPU, then SIGKILL
+    _set_limit(resource.RLIMIT_NOFILE, limits.open_files, limits.open_files)
+    _set_limit(resource.RLIMIT_NPROC, limits.processes, limits.processes)
+    _set_limit(resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes)
+    _set_limit(resource.RLIMIT_CORE, 0, 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     # The process already maps what the forkserver imported (torch: several GB of address space), so the
     # limit is what it has now plus memory_bytes.
     which, field = (resource.RLIMIT_DATA, "VmData") if _cuda_host() else (resource.RLIMIT_AS, "VmSize")
     if which == resource.RLIMIT_DATA:
-        _note(private, _CUDA_MEMORY_NOTE)
+        _note(_CUDA_MEMORY_NOTE)
     now = _status_kib(field)
     if now is None:
-        _note(private, f"memory not limited: no {field} in /proc/self/status")
+        _note(f"memory not limited: no {field} in /proc/self/status")
     else:
-        _set_limit(which, now * 1024 + limits.memory_bytes, now * 1024 + limits.memory_bytes, private)
+        _set_limit(which, now * 1024 + limits.memory_bytes, now * 1024 + limits.memory_bytes)
 
 
-def _set_limit(which: int, soft: int, hard: int, private: str) -> None:
+def _set_limit(which: int, soft: int, hard: int) -> None:
     _, current_hard = resource.getrlimit(which)
     if current_hard != resource.RLIM_INFINITY:
         soft, hard = min(soft, current_hard), min(hard, current_hard)
     try:
         resource.setrlimit(which, (soft, hard))
     except (OSError, ValueError) as error:
-        _note(private, f"resource limit {which} not set: {error}")
+        _note(f"resource limit {which} not set: {error}")
 
 
 def _status_kib(field: str) -> int | None:
@@ -580,7 +574,7 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, bool], private: str,
+def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, bool],
                      as_uid: int | None) -> None:
     os.chdir(scratch)
     for name in [name for name in os.environ if SECRET_ENV.search(name)]:
@@ -588,14 +582,14 @@ def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, 
     os.environ["HOME"] = os.environ["TMPDIR"] = str(scratch)
     tempfile.tempdir = None  # re-read TMPDIR
     if os.geteuid() != 0:
-        _note(private, "running as the invoking user")
+        _note("running as the invoking user")
     else:
         uid, gid = _nobody()
         uid = as_uid if as_uid is not None else uid
         _give_tree(scratch, uid, gid)
         for path in needed:
             if (closed := _topmost_closed_parent(path)) is not None:
-                _note(private, f"{path} is not reachable by the student: {closed} is closed to other users")
+                _note(f"{path} is not reachable by the student: {closed} is closed to other users")
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
@@ -604,7 +598,7 @@ def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, 
         os.environ["USER"] = os.environ["LOGNAME"] = "nobody"
     if libc is not None:  # setuid programs (su, sudo) cannot give privileges back; die with the parent
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            _note(private, "setuid programs not neutralised (prctl NO_NEW_PRIVS failed)")
+            _note("setuid programs not neutralised (prctl NO_NEW_PRIVS failed)")
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
