@@ -511,6 +511,14 @@ def describe(run: Run) -> str:
     return "\n".join(lines)
 
 
+def hostile_and_bound(batches: dict[str, Batch], attack: str) -> tuple[Run, dict[str, float]]:
+    """The attack's run, and the points per check its homework earns without the attack (none without one)."""
+    batch = batch_of(batches, attack)
+    base = ATTACKS[attack].base
+    bound = {} if base is None else points(batch.run("honest_reference" if base == "reference" else "baseline_buggy"))
+    return batch.run(attack), bound
+
+
 def gained(hostile: Run, bound: dict[str, float]) -> dict[str, str]:
     return {c.name: f"{c.points:g} > {bound.get(c.name, 0.0):g} ({c.status}: {c.message[:120]})"
             for c in hostile.checks if c.points > bound.get(c.name, 0.0)}
@@ -635,13 +643,7 @@ def test_honest_students_get_exactly_their_own_results(batches: dict[str, Batch]
 @pytest.mark.slow
 @pytest.mark.parametrize("attack", known(list(ATTACKS), KNOWN_HOLES))
 def test_attack_earns_nothing_it_did_not_earn(batches: dict[str, Batch], attack: str) -> None:
-    batch = batch_of(batches, attack)
-    hostile = batch.run(attack)
-    base = ATTACKS[attack].base
-    if base is None:
-        bound: dict[str, float] = {}
-    else:
-        bound = points(batch.run("honest_reference" if base == "reference" else "baseline_buggy"))
+    hostile, bound = hostile_and_bound(batches, attack)
     print(f"\n{attack}: {hostile.points:g}/{hostile.max_points:g} ({hostile.duration_s:.1f} s); "
           f"without the attack: {sum(bound.values()):g}")
     assert not gained(hostile, bound), f"{attack} gained points: {gained(hostile, bound)}\n{describe(hostile)}"
@@ -661,10 +663,7 @@ CRAFTED = {"forge_results_stolen_nonce": {"layer_shapes", "build_model_xavier"}}
 def test_in_process_forgery_gains_nothing_the_parent_recomputes(batches: dict[str, Batch], attack: str) -> None:
     """The open holes above forge the child's verdicts; the parent's own recomputations still hold, but for
     the artifacts an attack crafts correctly."""
-    batch = batch_of(batches, attack)
-    hostile = batch.run(attack)
-    base = ATTACKS[attack].base
-    bound = {} if base is None else points(batch.run("honest_reference" if base == "reference" else "baseline_buggy"))
+    hostile, bound = hostile_and_bound(batches, attack)
     forged = set(gained(hostile, bound))
     assert forged, f"{attack} no longer forges anything: take it out of KNOWN_HOLES\n{describe(hostile)}"
     assert forged & RECOMPUTED <= CRAFTED.get(attack, set()), \

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 import torch
@@ -36,7 +37,7 @@ def _verdict(check: Callable[[], None]) -> Verdict:
     return True, ""
 
 
-def _weight_list(value: object) -> bool:
+def _weight_list(value: object) -> TypeGuard[list[torch.Tensor]]:
     return isinstance(value, list) and bool(value) and all(isinstance(w, torch.Tensor) and w.dim() == 2
                                                             for w in value)
 
@@ -45,7 +46,6 @@ def _init_weights_verdict(probe: object) -> Verdict:
     """init_weights on the check's 784-300-50-10 probe: the weights it left, of the probe's shapes, Xavier."""
     if not _weight_list(probe):
         return False, "the grader received no weights from init_weights(model) to verify this check."
-    assert isinstance(probe, list)
     if [tuple(w.shape) for w in probe] != PROBE_SHAPES:
         return False, "the weights the grader received are not those of the check's 784-300-50-10 model."
     return _verdict(lambda: require_xavier(probe, PROBE_CONTEXT))
