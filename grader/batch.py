@@ -215,14 +215,15 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
     nonce = secrets.token_hex(16)
     job = Job(submission=str(target), suite=str(suite.path), results=str(scratch / "results.json"),
               artifacts=str(scratch / "artifacts.pt"), data_root=str(data_root), device=options.device,
-              nonce=nonce, threads=threads)
+              nonce=nonce, threads=threads, challenge=challenge_seed(sub.sha256))
     started = time.monotonic()
     outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
                            readable=[data_root, suite.path, GRADER_PACKAGE], context=warm_context(data_root))
     status, problem = "graded", ""
     try:
         checks, extras = verdicts(suite, Path(job.results), nonce, outcome)
-        checks, notes, computed = recompute(suite, checks, _child_artifacts(Path(job.artifacts)), data_root)
+        checks, notes, computed = recompute(suite, checks, _child_artifacts(Path(job.artifacts)), data_root,
+                                            job.challenge)
     except Exception as error:  # noqa: BLE001 - what the child left is data: it costs this submission only
         status = "could_not_grade"
         problem = (f"the grader could not use what the grading process left ({type(error).__name__}: "
@@ -334,15 +335,21 @@ def _read_results(path: Path, nonce: str) -> tuple[dict[str, object], str]:
     return data, ""
 
 
-def recompute(suite: Suite, checks: list[CheckResult], artifacts: dict[str, object],
-              data_root: Path) -> tuple[list[CheckResult], list[str], dict[str, object]]:
-    """A check passes only if the child says so AND the parent's own recomputation (where there is one) agrees."""
+def challenge_seed(sha256: str) -> int:
+    """The seed of the inputs a submission's observations are judged on: its own, so a regrade is identical."""
+    return int(sha256[:8], 16) if sha256 else 0
+
+
+def recompute(suite: Suite, checks: list[CheckResult], artifacts: dict[str, object], data_root: Path,
+              challenge: int) -> tuple[list[CheckResult], list[str], dict[str, object]]:
+    """A check passes only if the child says so AND the parent's own verdict agrees (a suite without a verify.py
+    trusts the child: the course's own suites all have one)."""
     if suite.verify is None:
         return checks, [], {}
-    parent, notes, extras = suite.verify(artifacts, data_root)
+    parent, notes, extras = suite.verify(artifacts, data_root, challenge, [c.name for c in checks])
     combined = []
     for check in checks:
-        ok, message = parent.get(check.name, (True, ""))
+        ok, message = parent.get(check.name, (False, "the grader did not verify this check."))
         if check.passed and not ok:
             check = replace(check, status="failed", points=0.0, message=message)
         combined.append(check)

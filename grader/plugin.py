@@ -31,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--submission", metavar="PATH", help="the student's .py or .ipynb to grade")
     group.addoption("--grader-device", default="auto", choices=["auto", "cpu", "cuda"])
     group.addoption("--grader-data-root", metavar="DIR", default=None, help="MNIST root (default: cache)")
+    group.addoption("--grader-challenge", metavar="SEED", type=int, default=0,
+                    help="the seed of the inputs the grader judges the checks' observations on")
     group.addoption(
         "--grader-visibility", default="all", choices=["visible", "all"],
         help="'visible' deselects hidden checks (what students run)",

@@ -34,24 +34,27 @@ def suite_dir(assignment: str, checks_root: Path | None = None) -> Path:
 
 
 def pytest_command(suite: Path, submission: Path, results: Path, *, visibility: str, device: str,
-                   data_root: Path | None) -> list[str]:
+                   data_root: Path | None, artifacts: Path | None = None, challenge: int = 0) -> list[str]:
     command = [
         sys.executable, "-m", "pytest", str(suite), "-c", str(suite / "pytest.ini"), "--rootdir", str(suite),
         "-q", "--no-header", "-p", "no:cacheprovider", f"--submission={submission.resolve()}",
         f"--grader-results={results}", f"--grader-visibility={visibility}", f"--grader-device={device}",
     ]
+    command += [f"--grader-challenge={challenge}"] + ([f"--grader-artifacts={artifacts}"] if artifacts else [])
     return command + ([f"--grader-data-root={data_root.resolve()}"] if data_root else [])
 
 
 def run_suite(submission: Path, assignment: str, *, visibility: str = "visible", device: str = "auto",
-              data_root: Path | None = None, timeout_s: float = 900, checks_root: Path | None = None
-              ) -> SuiteResult:
-    """Grade `submission` with the checks of `assignment`; never raises for a broken submission."""
+              data_root: Path | None = None, timeout_s: float = 900, checks_root: Path | None = None,
+              artifacts: Path | None = None, challenge: int = 0) -> SuiteResult:
+    """Grade `submission` with the checks of `assignment`; never raises for a broken submission.
+
+    With `artifacts`, the checks' observations are saved there, for the suite's verify.py to judge."""
     suite = suite_dir(assignment, checks_root)
     with tempfile.TemporaryDirectory(prefix="grader-run-") as scratch:
         results = Path(scratch) / "results.json"
         command = pytest_command(suite, submission, results, visibility=visibility, device=device,
-                                 data_root=data_root)
+                                 data_root=data_root, artifacts=artifacts, challenge=challenge)
         env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
         try:
             proc = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True,

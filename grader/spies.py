@@ -17,14 +17,17 @@ class FakeDigits(torch.utils.data.Dataset[tuple[torch.Tensor, int]]):
     """A tiny MNIST look-alike with torchvision's attributes (`data` uint8, `targets`, `test_data`, ...).
 
     Pixel (0, 0) encodes the label and pixel (0, 1) says whether `LabelReader` should answer right,
-    so a spy model knows the accuracy a correct evaluation must report.
+    so a spy model knows the accuracy a correct evaluation must report. Pixel (0, 2) marks the images a
+    `LabelReader` with traps answers wrong when it is run the wrong way (train mode, autograd, 0..255).
     """
 
-    def __init__(self, labels: list[int], right: list[bool]) -> None:
+    def __init__(self, labels: list[int], right: list[bool], trapped: list[bool] | None = None,
+                 generator: torch.Generator | None = None) -> None:
         self.targets = torch.tensor(labels, dtype=torch.int64)
-        data = torch.randint(0, 200, (len(labels), 28, 28), dtype=torch.uint8)
+        data = torch.randint(0, 200, (len(labels), 28, 28), dtype=torch.uint8, generator=generator)
         data[:, 0, 0] = self.targets.to(torch.uint8) * LABEL_STEP
         data[:, 0, 1] = torch.tensor(right, dtype=torch.uint8) * 255
+        data[:, 0, 2] = torch.tensor(trapped or [False] * len(labels), dtype=torch.uint8) * 255
         self.data = data
         self.train = False
 
@@ -45,14 +48,17 @@ class FakeDigits(torch.utils.data.Dataset[tuple[torch.Tensor, int]]):
 class LabelReader(nn.Module):
     """A 'model' that reads the label FakeDigits hid in each image and answers right or wrong on purpose.
 
-    It records the mode, the autograd state and the largest pixel value of every call.
+    It records the mode, the autograd state and the largest pixel value of every call. With `traps`
+    ("train", "grad", "0..255"), it also answers wrong on the trapped images of any call made that way,
+    so the accuracy an evaluation reports shows, outside this process, how the model was run.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, traps: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.dropout = nn.Dropout(0.5)  # a real submodule, so train()/eval() reach something
         self.scale = nn.Parameter(torch.ones(()))
         self.calls: list[tuple[bool, bool, float]] = []
+        self.traps = traps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(x.shape[0], -1).float()
@@ -60,7 +66,10 @@ class LabelReader(nn.Module):
         self.calls.append((self.training, torch.is_grad_enabled(), top))
         pixels = flat / 255 if top > 1.5 else flat
         labels = torch.round(pixels[:, 0] * 255 / LABEL_STEP).long().clamp(0, 9)
-        answer = torch.where(pixels[:, 1] > 0.5, labels, (labels + 1) % 10)
+        sprung = (("train" in self.traps and self.training) or ("grad" in self.traps and torch.is_grad_enabled())
+                  or ("0..255" in self.traps and top > 1.5))
+        right = (pixels[:, 1] > 0.5) & ~((pixels[:, 2] > 0.5) & sprung)
+        answer = torch.where(right, labels, (labels + 1) % 10)
         return nn.functional.one_hot(answer, 10).float() * self.scale
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from grader.results import CheckResult
 
-Verify = Callable[[dict[str, object], Path],
+# verify(artifacts, MNIST root, challenge seed, check names) -> (verdicts by name, notes, extras)
+Verify = Callable[[dict[str, object], Path, int, list[str]],
                   tuple[dict[str, tuple[bool, str]], list[str], dict[str, object]]]
 GRADER_PACKAGE = Path(__file__).resolve().parent
 

@@ -49,6 +49,7 @@ class Job:
     device: str
     nonce: str
     threads: int
+    challenge: int = 0  # the seed of the inputs the grader re-judges the checks on
 
 
 def pytest_arguments(job: Job) -> list[str]:
@@ -60,7 +61,7 @@ def pytest_arguments(job: Job) -> list[str]:
         # tests read, only reaches stdout through pytest's failure reports.)
         "-p", "no:hypothesispytest", "-p", "no:unraisableexception",
         f"--grader-artifacts={job.artifacts}", "--grader-visibility=all", f"--grader-device={job.device}",
-        f"--grader-data-root={job.data_root}",
+        f"--grader-data-root={job.data_root}", f"--grader-challenge={job.challenge}",
     ]
 
 

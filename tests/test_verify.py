@@ -1,7 +1,8 @@
 """The parent's own verdicts (checks/hw1_bn_mlp/verify.py) from the tensors a grading process sent back.
 
 Each recomputed check must fail on artifacts a wrong or forging submission would send, and pass on the
-reference's, whatever the child claimed.
+reference's, whatever the child claimed. (tests/test_wrong_submissions.py shows the same on what real
+wrong submissions send, for every check.)
 """
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ import pytest
 import torch
 from torch import nn
 
+from grader.data import ensure_mnist
+from grader.judging import replica_key
+from grader.replica import describe
 from grader.runner import suite_dir
 from grader.suite import load_suite
 
-VERIFY = load_suite(suite_dir("hw1_bn_mlp")).verify  # loading it puts the checks folder on sys.path
+SUITE = load_suite(suite_dir("hw1_bn_mlp"))  # loading it puts the checks folder on sys.path
+VERIFY = SUITE.verify
 training = importlib.import_module("check_3_training")  # the probes the check and verify.py share
+MODEL_CHECKS = ["layer_shapes", "batchnorm_sizes", "layer_order", "dropout_p", "logits_output",
+                "build_model_xavier", "train_mode_behaviour", "eval_mode_behaviour"]
 PROBE = [(300, 784), (50, 300), (10, 50)]  # the init_weights check's probe model, (out, in)
 
 
@@ -32,10 +39,22 @@ def weights(shapes: list[tuple[int, int]], init) -> list[torch.Tensor]:
     return out
 
 
-def verdict(artifacts: dict[str, object], check: str) -> tuple[bool, str]:
+def verdict(artifacts: dict[str, object], check: str, challenge: int = 0) -> tuple[bool, str]:
     assert VERIFY is not None
-    verdicts, _, _ = VERIFY(artifacts, Path("/nonexistent"))
+    verdicts, _, _ = VERIFY(artifacts, Path("/nonexistent"), challenge, [check])
     return verdicts[check]
+
+
+def test_nothing_sent_passes_nothing() -> None:
+    """What a forger that writes its own results and no observations gets: every check fails, each with a
+    reason (and none for want of a way to judge it: every check of the suite has one)."""
+    assert VERIFY is not None
+    names = [c.name for c in SUITE.checks]
+    verdicts, _, _ = VERIFY({}, ensure_mnist(None, log=lambda _: None), 0, names)
+    assert set(verdicts) == set(names)
+    for name, (ok, message) in verdicts.items():
+        assert not ok and message, name
+        assert "no way to verify" not in message, name
 
 
 def test_init_weights_recomputed_from_the_probe_weights() -> None:
@@ -55,13 +74,56 @@ def test_init_weights_fails_on_what_a_wrong_or_forging_child_sends(artifacts: di
     assert not ok and message
 
 
-def test_build_model_xavier_and_shapes_recomputed_from_the_initial_weights() -> None:
-    good = {"initial_linear_weights": weights([(100, 784), (100, 100), (10, 100)], nn.init.xavier_uniform_)}
-    assert verdict(good, "build_model_xavier") == (True, "") and verdict(good, "layer_shapes") == (True, "")
-    wide = {"initial_linear_weights": weights([(100, 784), (100, 100), (20, 100)], nn.init.xavier_uniform_)}
-    assert not verdict(wide, "layer_shapes")[0]
-    default = {"initial_linear_weights": weights([(100, 784), (100, 100), (10, 100)], None)}
-    assert not verdict(default, "build_model_xavier")[0]
+def reference_architecture(hidden: tuple[int, int] = (100, 100), p: float = 0.3) -> nn.Sequential:
+    h1, h2 = hidden
+    return nn.Sequential(nn.Linear(784, h1), nn.BatchNorm1d(h1), nn.ReLU(), nn.Dropout(p),
+                         nn.Linear(h1, h2), nn.BatchNorm1d(h2), nn.ReLU(), nn.Dropout(p), nn.Linear(h2, 10))
+
+
+def predict_one(model: nn.Module, image: torch.Tensor, device: str = "cpu") -> int:
+    model.eval()
+    with torch.no_grad():
+        return int(model(image.view(-1, 784)).argmax(dim=1))
+
+
+def xavier_model(**kwargs) -> nn.Module:
+    torch.manual_seed(0)
+    model = reference_architecture(**kwargs)
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+    return model
+
+
+def test_model_checks_run_again_on_the_graders_copy_of_the_model() -> None:
+    good = {replica_key(): describe(xavier_model())}
+    assert all(verdict(good, check) == (True, "") for check in MODEL_CHECKS)
+    default = {replica_key(): describe(reference_architecture())}  # PyTorch's default init
+    assert not verdict(default, "build_model_xavier")[0] and verdict(default, "layer_order")[0]
+    half = {replica_key(): describe(xavier_model(p=0.5))}
+    assert not verdict(half, "dropout_p")[0] and verdict(half, "layer_shapes")[0]
+    softmax = {replica_key(): describe(nn.Sequential(*xavier_model(), nn.Softmax(dim=1)))}
+    assert not verdict(softmax, "logits_output")[0] and verdict(softmax, "layer_order")[0]
+
+
+def test_a_description_that_does_not_match_its_own_output_passes_nothing() -> None:
+    forged = describe(xavier_model())
+    forged["output"] = forged["output"] + 0.01  # type: ignore[operator]
+    for check in MODEL_CHECKS:
+        ok, message = verdict({replica_key(): forged}, check)
+        assert not ok and "does not give your model's output" in message, check
+
+
+def test_observations_are_judged_on_the_challenge_they_were_drawn_from() -> None:
+    """Answers recorded for one seed's inputs fail under another's: nothing can be written down in advance."""
+    first, second = 1, 2
+    accuracy = training.evaluation_of(training.reference_evaluate, first, ())
+    assert accuracy != training.evaluation_of(training.reference_evaluate, second, ())
+    plain = {training.evaluation_key(()): accuracy}
+    assert verdict(plain, "evaluate_accuracy", first) == (True, "")
+    assert not verdict(plain, "evaluate_accuracy", second)[0]
+    predicted = {"predict_one": training.prediction_of(predict_one, first)}
+    assert verdict(predicted, "predict_one", first) == (True, "")
 
 
 def test_criterion_recomputed_from_its_loss_and_gradients() -> None:

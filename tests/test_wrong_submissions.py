@@ -2,25 +2,46 @@
 
 Each wrong submission in wrong_submissions/catalogue.toml is graded with all checks (hidden too);
 the set of checks it fails must be exactly the set the catalogue names, so no verdict is an accident.
+The same holds for the grader's own verdicts alone (checks/<assignment>/verify.py, from what the
+grading process observed), since those are what a submission cannot forge.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
 from catalogue import BUGS, CATALOGUE, HARMLESS, SOLUTION, plant
 
+from grader.data import ensure_mnist
 from grader.results import SuiteResult
-from grader.runner import PROJECT_ROOT, run_suite
+from grader.runner import PROJECT_ROOT, run_suite, suite_dir
+from grader.suite import load_suite
+from grader.tensors import load_artifacts
 
 TEMPLATE = PROJECT_ROOT / "assignments" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
+SUITE = load_suite(suite_dir("hw1_bn_mlp"))
+CHALLENGE = 20261124  # any seed: the parent's verdicts must not depend on it
 
 
-def grade(path: Path) -> SuiteResult:
-    result = run_suite(path, "hw1_bn_mlp", visibility="all", device="cpu")
+def grade(path: Path, bug: dict | None = None) -> SuiteResult:
+    """The checks' verdicts, having confirmed that the grader's own (verify.py) fail the same checks, but the
+    ones the catalogue says it judges from another angle."""
+    with tempfile.TemporaryDirectory() as scratch:
+        artifacts = Path(scratch) / "artifacts.pt"
+        result = run_suite(path, "hw1_bn_mlp", visibility="all", device="cpu", artifacts=artifacts,
+                           challenge=CHALLENGE)
+        observed = load_artifacts(artifacts)
     assert not result.problem, result.problem
     assert result.checks, "no check ran"
+    assert SUITE.verify is not None
+    parent, _, _ = SUITE.verify(observed, ensure_mnist(None, log=lambda _: None), CHALLENGE,
+                                [c.name for c in result.checks])
+    parent_failed = {name: message for name, (ok, message) in parent.items() if not ok}
+    assert set(parent_failed) == failed(result) - set((bug or {}).get("grader_passes", {})), (
+        f"the grader's own verdicts fail {sorted(parent_failed)}, the checks fail {sorted(failed(result))}: "
+        f"{parent_failed}")
     return result
 
 
@@ -54,7 +75,7 @@ def test_wrong_submission_loses_exactly_the_named_checks(name: str, tmp_path: Pa
     bug = BUGS[name]
     path = tmp_path / "hw1_bn_mlp.py"
     path.write_text(plant(bug), encoding="utf-8")
-    result = grade(path)
+    result = grade(path, bug)
     expected = set(bug["fails"])
     if expected == {"*"}:
         expected = {c.name for c in result.checks}
@@ -77,6 +98,6 @@ def test_harmless_variation_gets_full_marks(name: str, tmp_path: Path) -> None:
 def test_same_submission_graded_twice_gets_identical_results(tmp_path: Path) -> None:
     path = tmp_path / "hw1_bn_mlp.py"
     path.write_text(plant(BUGS["no_eval_in_evaluate"]), encoding="utf-8")
-    first, second = grade(path), grade(path)
+    first, second = grade(path, BUGS["no_eval_in_evaluate"]), grade(path, BUGS["no_eval_in_evaluate"])
     strip = [(c.name, c.points, c.status, c.message) for c in first.checks]
     assert strip == [(c.name, c.points, c.status, c.message) for c in second.checks]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeGuard
 from types import ModuleType
 
 import pytest
@@ -10,6 +11,7 @@ import torch
 from torch import nn
 
 from grader.checking import fail, require
+from grader.judging import Evidence
 from grader.nn_probes import describe_order, layer_sequence
 from grader.stats import xavier_problem
 from grader.tensors import plain
@@ -122,11 +124,9 @@ def require_xavier(weights: list[torch.Tensor], where: str) -> None:
 
 
 @pytest.mark.points(2)
-def check_build_model_xavier(model: nn.Module, batch: torch.Tensor, artifacts: dict[str, object]) -> None:
+def check_build_model_xavier(model: nn.Module, batch: torch.Tensor) -> None:
     """Right after build_model, every Linear weight follows Xavier: variance 2/(fan_in+fan_out)."""
-    weights = linear_weights(model, batch)
-    artifacts["initial_linear_weights"] = [plain(w) for w in weights]
-    require_xavier(weights, "right after build_model()")
+    require_xavier(linear_weights(model, batch), "right after build_model()")
 
 
 PROBE_CONTEXT = "after init_weights(model) on a 784-300-50-10 model"
@@ -142,6 +142,20 @@ def check_init_weights_xavier(submission: ModuleType, batch: torch.Tensor, artif
     weights = linear_weights(probe, batch)
     artifacts["init_weights_probe"] = [plain(w) for w in weights]
     require_xavier(weights, PROBE_CONTEXT)
+
+
+def judge_init_weights_xavier(evidence: Evidence) -> None:
+    """The weights init_weights left on the probe: of the probe's shapes, and Xavier."""
+    probe = evidence.get("init_weights_probe")
+    require(is_weight_list(probe), "the grader received no weights from init_weights(model) to verify this check.")
+    require([tuple(w.shape) for w in probe] == PROBE_SHAPES,  # type: ignore[union-attr]
+            "the weights the grader received are not those of the check's 784-300-50-10 model.")
+    require_xavier(probe, PROBE_CONTEXT)  # type: ignore[arg-type]
+
+
+def is_weight_list(value: object) -> TypeGuard[list[torch.Tensor]]:
+    return isinstance(value, list) and bool(value) and all(isinstance(w, torch.Tensor) and w.dim() == 2
+                                                            for w in value)
 
 
 ### BEGIN HIDDEN

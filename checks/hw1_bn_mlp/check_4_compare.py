@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from grader.checking import require
+from grader.judging import Evidence
 from grader.mnist_training import mnist_loaders
 
 CONFIGS = [(32, 16), (20, 30)]
@@ -19,13 +20,41 @@ CONFIGS = [(32, 16), (20, 30)]
 
 @pytest.mark.points(2, visibility="hidden")
 @pytest.mark.timeout(120)
-def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device) -> None:
+def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device,
+                               artifacts: dict[str, object]) -> None:
     """compare_hidden_sizes returns one row per config with matching layer sizes and numbers in range."""
     train, test = mnist_loaders(mnist_root, device, seed=0, train_size=2000, test_size=500)
     rows = submission.compare_hidden_sizes(CONFIGS, train, test, epochs=1, lr=0.1, device=device)
+    artifacts["compare_rows"] = plain_data(rows)
+    require_rows(rows)
+
+
+def judge_compare_hidden_sizes(evidence: Evidence) -> None:
+    """The same checks of the rows, in the grader's process. Rows are only numbers a function returned: this
+    verdict holds a forger to rows of the right shape, not to having trained anything."""
+    require_rows(evidence.get("compare_rows"))
+
+
+def plain_data(value: object, depth: int = 0) -> object:
+    """`value` as lists, dicts, numbers and strings (one-number tensors become floats), for the grader."""
+    if depth > 5:
+        return None
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, torch.Tensor):
+        return float(value) if value.numel() == 1 else None
+    if isinstance(value, dict):
+        return {str(k): plain_data(v, depth + 1) for k, v in list(value.items())[:20]}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v, depth + 1) for v in list(value)[:20]]
+    return repr(value)[:100]
+
+
+def require_rows(rows: object) -> None:
+    __tracebackhide__ = True
     require(isinstance(rows, list) and len(rows) == len(CONFIGS),
             f"compare_hidden_sizes should return a list of {len(CONFIGS)} rows, one per config.")
-    for (h1, h2), row in zip(CONFIGS, rows):
+    for (h1, h2), row in zip(CONFIGS, rows):  # type: ignore[arg-type]
         require(isinstance(row, dict), "each row should be a dict.")
         require(tuple(row.get("hidden", ())) == (h1, h2), f"row for {(h1, h2)} says hidden={row.get('hidden')}.")
         shapes = [tuple(s) for s in row.get("linear_shapes", [])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from types import ModuleType
 
@@ -9,8 +10,10 @@ import pytest
 import torch
 
 from grader.checking import require
-from grader.mnist_training import GRADING_EPOCHS, train_and_evaluate
-from grader.tensors import plain
+from grader.mnist_training import GRADING_EPOCHS, accuracy_of, train_and_evaluate
+from grader.judging import Evidence
+from grader.mnist_training import confusion_of_model
+from grader.replica import describe, rebuild
 
 # Calibrated on the reference solution (checks/hw1_bn_mlp/CALIBRATION.md): the worst of 12 seeds
 # reached 0.9425 after 2 epochs; the threshold sits more than 1 percentage point below it.
@@ -24,7 +27,15 @@ def check_mnist_accuracy(submission: ModuleType, mnist_root: Path, device: torch
     """Your build_model, train_epoch and evaluate reach the minimum test accuracy on MNIST."""
     history, model = train_and_evaluate(submission, mnist_root, device)
     record_property("history", [vars(h) for h in history])
-    artifacts["trained_state"] = {name: plain(value) for name, value in model.state_dict().items()}
+    with contextlib.suppress(Exception):  # a model that cannot be described is a model the grader cannot judge
+        artifacts["trained_model"] = describe(model)
     accuracy = history[-1].test_accuracy
     require(accuracy >= MIN_ACCURACY, f"after {GRADING_EPOCHS} epochs of training, evaluate() reports a test "
             f"accuracy of {accuracy:.4f}, below the {MIN_ACCURACY} that the reference solution always beats.")
+
+
+def judge_mnist_accuracy(evidence: Evidence) -> None:
+    """The grader's own evaluation, on the MNIST test set, of its copy of the model the student's code trained."""
+    accuracy = accuracy_of(confusion_of_model(rebuild(evidence.get("trained_model")), evidence.mnist_root))
+    require(accuracy >= MIN_ACCURACY, f"the grader's own evaluation of your trained model gives a test accuracy of "
+            f"{accuracy:.4f}, below {MIN_ACCURACY}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +14,9 @@ from torch import nn
 from grader.checking import fail
 from grader.data import ensure_mnist, load_mnist_tensors
 from grader.determinism import resolve_device, seed_everything
+from grader.judging import replica_key
 from grader.messages import SubmissionError, submission_file_key
+from grader.replica import describe
 from grader.submission import import_submission, source_file
 
 MODULE_NAME = "hw1_bn_mlp"
@@ -37,6 +40,12 @@ def artifacts(pytestconfig: pytest.Config) -> Iterator[dict[str, object]]:
     path = pytestconfig.getoption("--grader-artifacts")
     if path:
         torch.save(store, path)
+
+
+@pytest.fixture(scope="session")
+def challenge(pytestconfig: pytest.Config) -> int:
+    """The seed of the inputs whose results the grader re-judges in its own process (grader/judging.py)."""
+    return int(pytestconfig.getoption("--grader-challenge"))
 
 
 @pytest.fixture(autouse=True)
@@ -65,13 +74,18 @@ def mnist(mnist_root: Path) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
 
 
 @pytest.fixture
-def build(submission: ModuleType) -> Callable[..., nn.Module]:
-    """The student's build_model, insisting that it returns an nn.Module."""
+def build(submission: ModuleType, artifacts: dict[str, object]) -> Callable[..., nn.Module]:
+    """The student's build_model, insisting that it returns an nn.Module, and describing each model it builds
+    so that the grader can judge the model checks again on its own copy (grader/replica.py)."""
 
     def built(**kwargs: object) -> nn.Module:
         model = submission.build_model(**kwargs)
         if not isinstance(model, nn.Module):
             fail(f"build_model() should return a torch.nn.Sequential, not {type(model).__name__}.")
+        key = replica_key(**kwargs)
+        if key not in artifacts:
+            with contextlib.suppress(Exception):  # the check itself reports a model that cannot run
+                artifacts[key] = describe(model)
         return model
 
     return built

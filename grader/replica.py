@@ -1,0 +1,139 @@
+"""A student's network as plain data, and the grader's own copy rebuilt from it.
+
+Checks that judge a model must not trust a verdict computed next to student code. So the grading
+process describes the model it was given (its leaf layers in the order a forward pass runs them,
+their settings and tensors, and the output on a fixed batch), and the grader rebuilds that network
+from torch's own layers, confirms the copy gives the same output, and judges the copy. Forging a
+description that passes means describing a correct network, that is, doing the homework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from grader.nn_probes import recording
+from grader.tensors import plain
+
+# The layers a copy can hold, and the settings that make them behave as the original: what a student
+# building the homework's network (or a plausible wrong one) puts in it.
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "Linear": ("in_features", "out_features"),
+    "BatchNorm1d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+    "Dropout": ("p",),
+    "ReLU": (),
+    "LeakyReLU": ("negative_slope",),
+    "Tanh": (),
+    "Sigmoid": (),
+    "GELU": (),
+    "ELU": ("alpha",),
+    "Identity": (),
+    "Flatten": ("start_dim", "end_dim"),
+    "Softmax": ("dim",),
+    "LogSoftmax": ("dim",),
+}
+
+
+class ReplicaError(Exception):
+    """The description cannot be rebuilt, or the copy does not behave like the original."""
+
+
+def probe_batch() -> torch.Tensor:
+    """The fixed batch a description's output is taken on: 64 flattened images' worth of 0..1 inputs."""
+    return torch.rand(64, 784, generator=torch.Generator().manual_seed(20261123))
+
+
+def describe(model: nn.Module) -> dict[str, object]:
+    """`model` as plain data. Runs one eval-mode forward pass on `probe_batch()` (no state changes) and
+    puts the model back in the mode it was in."""
+    was_training = {module: module.training for module in model.modules()}
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    try:
+        model.eval()
+        with torch.no_grad(), recording(model) as calls:
+            output = model(probe_batch().to(device))
+    finally:
+        for module, training in was_training.items():
+            module.training = training
+    layers = list(dict.fromkeys(call.module for call in calls))
+    return {
+        "layers": [_layer(module) for module in layers],
+        "calls": [layers.index(call.module) for call in calls],
+        "state": {f"{i}.{name}": plain(value) for i, module in enumerate(layers)
+                  for name, value in module.state_dict().items()},
+        "output": plain(output) if isinstance(output, torch.Tensor) else None,
+    }
+
+
+def _layer(module: nn.Module) -> dict[str, object]:
+    kind = type(module).__name__
+    settings = SETTINGS.get(kind, ())
+    return {"kind": kind, **{name: _setting(getattr(module, name, None)) for name in settings},
+            **({"bias": module.bias is not None} if kind == "Linear" else {})}
+
+
+def _setting(value: object) -> object:
+    return value if isinstance(value, (bool, int, float, str, type(None))) else repr(value)
+
+
+class Replica(nn.Module):
+    """The rebuilt network: its layers run in the recorded order (a layer may run more than once)."""
+
+    def __init__(self, layers: list[nn.Module], calls: list[int]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.calls = calls
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for index in self.calls:
+            x = self.layers[index](x)
+        return x
+
+
+def rebuild(description: object) -> Replica:
+    """The grader's copy of a described network, confirmed to give the recorded output. Raises ReplicaError."""
+    if not isinstance(description, dict):
+        raise ReplicaError("the grader received no description of your model")
+    try:
+        layers = [_build_layer(spec) for spec in description["layers"]]
+        calls = [int(i) for i in description["calls"]]
+        if not calls or any(not 0 <= i < len(layers) for i in calls):
+            raise ReplicaError("the description of your model's forward pass is inconsistent")
+        replica = Replica(layers, calls)
+        state = {f"layers.{key}": value for key, value in description["state"].items()}
+        replica.load_state_dict(state, strict=True)
+    except ReplicaError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
+        raise ReplicaError(f"the description of your model is unusable ({type(error).__name__})") from error
+    _confirm_output(replica, description.get("output"))
+    return replica
+
+
+def _build_layer(spec: object) -> nn.Module:
+    if not isinstance(spec, dict) or spec.get("kind") not in SETTINGS:
+        kind = spec.get("kind") if isinstance(spec, dict) else spec
+        raise ReplicaError(f"your model runs a layer the grader cannot rebuild ({str(kind)[:60]}); the homework "
+                           "needs only torch.nn.Linear, BatchNorm1d, ReLU and Dropout")
+    kind = spec["kind"]
+    settings = {name: spec[name] for name in SETTINGS[kind]}
+    if kind == "Linear":
+        settings["bias"] = bool(spec["bias"])
+    factory: Callable[..., nn.Module] = getattr(nn, kind)
+    return factory(**settings)
+
+
+def _confirm_output(replica: Replica, recorded: object) -> None:
+    if not isinstance(recorded, torch.Tensor):
+        raise ReplicaError("the grader received no output of your model to compare its copy with")
+    with torch.no_grad():
+        try:
+            output = replica.eval()(probe_batch())
+            torch.testing.assert_close(output, recorded, rtol=1e-4, atol=1e-5)
+        except (AssertionError, RuntimeError, TypeError, ValueError) as error:
+            raise ReplicaError("the grader's copy of your model (its layers, run in the order your forward pass "
+                               "runs them) does not give your model's output, so its forward pass does more "
+                               "than run its layers: build it as a torch.nn.Sequential of layers") from error
+    replica.train()

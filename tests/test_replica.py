@@ -1,0 +1,106 @@
+"""grader/replica.py: a network described as plain data, rebuilt by the grader, and refused when the copy
+would not behave like the original."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from grader.nn_probes import batchnorm_state, same_tensors
+from grader.replica import ReplicaError, describe, probe_batch, rebuild
+
+
+def homework_model() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(784, 100), nn.BatchNorm1d(100), nn.ReLU(), nn.Dropout(0.3),
+                         nn.Linear(100, 100), nn.BatchNorm1d(100), nn.ReLU(), nn.Dropout(0.3), nn.Linear(100, 10))
+
+
+class Nested(nn.Module):
+    """The catalogue's harmless custom module: blocks in a ModuleList, flattening in forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Sequential(nn.Linear(784, 100), nn.BatchNorm1d(100), nn.ReLU()),
+                                     nn.Sequential(nn.Dropout(0.3), nn.Linear(100, 10))])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.view(x.shape[0], -1)
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+class Reused(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner, self.act, self.out = nn.Linear(784, 784), nn.ReLU(), nn.Linear(784, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.act(self.inner(self.act(self.inner(x)))))
+
+
+class Functional(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first, self.last = nn.Linear(784, 100), nn.Linear(100, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.last(torch.relu(self.first(x)))  # a ReLU no layer records
+
+
+def copy_and_original(model: nn.Module) -> tuple[nn.Module, nn.Module]:
+    model.train()
+    return rebuild(describe(model)), model
+
+
+@pytest.mark.parametrize("make", [homework_model, Nested, Reused], ids=["sequential", "nested", "reused_layer"])
+def test_the_copy_behaves_like_the_original_in_both_modes(make) -> None:
+    replica, original = copy_and_original(make())
+    batch = probe_batch()[:16] * 2
+    with torch.no_grad():
+        torch.manual_seed(1)
+        train_copy = replica.train()(batch)
+        torch.manual_seed(1)
+        train_original = original.train()(batch)
+        torch.testing.assert_close(train_copy, train_original)  # the same dropout masks, the same batch statistics
+        torch.testing.assert_close(replica.eval()(batch), original.eval()(batch))
+
+
+def test_describing_changes_neither_state_nor_mode() -> None:
+    model = homework_model().train()
+    model[3].eval()  # a mixed state must survive too
+    before = batchnorm_state(model)
+    describe(model)
+    assert same_tensors(before, batchnorm_state(model))
+    assert [m.training for m in model.modules()] == [True, True, True, True, False, True, True, True, True, True]
+
+
+def test_a_forward_pass_that_does_more_than_its_layers_is_refused() -> None:
+    with pytest.raises(ReplicaError, match="does not give your model's output"):
+        rebuild(describe(Functional()))
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["layers"].__setitem__(0, {"kind": "Bilinear"}),
+    lambda d: d["layers"].__setitem__(0, {"kind": "__import__"}),
+    lambda d: d.__setitem__("calls", [0, 99]),
+    lambda d: d.__setitem__("calls", []),
+    lambda d: d["state"].pop("0.weight"),
+    lambda d: d["state"].__setitem__("0.weight", torch.zeros(3)),
+    lambda d: d.__setitem__("output", None),
+    lambda d: d.__setitem__("layers", "Linear"),
+], ids=["unknown_layer", "not_a_layer", "call_out_of_range", "no_calls", "missing_tensor", "wrong_shape",
+        "no_output", "garbage"])
+def test_unusable_descriptions_raise_replica_error(mutate) -> None:
+    description = describe(homework_model())
+    mutate(description)
+    with pytest.raises(ReplicaError):
+        rebuild(description)
+
+
+def test_non_descriptions_raise_replica_error() -> None:
+    for sent in (None, "a model", [1, 2], {}):
+        with pytest.raises(ReplicaError):
+            rebuild(sent)
