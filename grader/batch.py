@@ -2,7 +2,7 @@
 
 The parent never imports student code. It knows the checks and their points from its own
 collection of the suite, reads each child's verdicts as JSON (points are computed here, not read),
-recomputes from recorded tensors what it can (see checks/<assignment>/verify.py), and records each
+judges every check again from what the child observed (grader/judging.py), and records each
 submission in one gradebook transaction, so an interrupted batch resumes where it stopped.
 """
 

@@ -4,8 +4,8 @@ The plugin takes a snapshot of the functions every verdict depends on before the
 is imported, and compares at the end of the session. A changed object or code object marks the
 whole run as tampered; the parent then awards nothing from that run. This stops the generic
 attacks (patching `pytest.fail`, the report hooks, `torch.allclose`, ...); it cannot stop code
-that searches out and rewrites this module's own snapshot, which is why verdicts that can be
-recomputed from weights are recomputed outside the student's process (see the runner).
+that searches out and rewrites this module's own snapshot, which is why the grader also judges
+every check outside the student's process (grader/judging.py).
 """
 
 from __future__ import annotations

@@ -36,6 +36,10 @@ SETTINGS: dict[str, tuple[str, ...]] = {
 }
 
 
+# A description comes from an untrusted process: bounds on what rebuilding and running it may cost here.
+MAX_LAYERS, MAX_CALLS = 200, 1000
+
+
 class ReplicaError(Exception):
     """The description cannot be rebuilt, or the copy does not behave like the original."""
 
@@ -97,13 +101,21 @@ def rebuild(description: object) -> Replica:
     if not isinstance(description, dict):
         raise ReplicaError("the grader received no description of your model")
     try:
-        layers = [_build_layer(spec) for spec in description["layers"]]
-        calls = [int(i) for i in description["calls"]]
+        specs, calls = list(description["layers"])[:MAX_LAYERS + 1], list(description["calls"])[:MAX_CALLS + 1]
+        if len(specs) > MAX_LAYERS or len(calls) > MAX_CALLS:
+            raise ReplicaError(f"your model runs more than {MAX_LAYERS} layers or {MAX_CALLS} layer calls")
+        # Built on the meta device, so the sizes a description claims allocate nothing: the tensors it sent
+        # (bounded in size) become the parameters, and must have the shapes the layers declare.
+        with torch.device("meta"):
+            layers = [_build_layer(spec) for spec in specs]
+        calls = [int(i) for i in calls]
         if not calls or any(not 0 <= i < len(layers) for i in calls):
             raise ReplicaError("the description of your model's forward pass is inconsistent")
         replica = Replica(layers, calls)
-        state = {f"layers.{key}": value for key, value in description["state"].items()}
-        replica.load_state_dict(state, strict=True)
+        # Copies: the replica's training must not change the description another check rebuilds from.
+        state = {f"layers.{key}": value.clone() if isinstance(value, torch.Tensor) else value
+                 for key, value in description["state"].items()}
+        replica.load_state_dict(state, strict=True, assign=True)
     except ReplicaError:
         raise
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:

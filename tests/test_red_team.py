@@ -549,16 +549,15 @@ def expected_failures(bug: str, names: list[str]) -> set[str]:
 # ----------------------------------------------------------------------------------------------- tests
 
 # Attacks that still get through, each an open hole the grader must close (strict: the day one is closed,
-# its test passes, xfail fails, and this entry must go). Verdicts computed next to student code can be
-# forged by code that reaches into its own process; only recomputation outside it closes these.
-IN_PROCESS = "verdicts and the one-time token live in the student's process: "
+# its test passes, xfail fails, and this entry must go). The child's verdicts can be forged by code that
+# reaches into its own process (the monkeypatch attacks and this one do), but every check is judged again by
+# the grader from what the child observed (grader/judging.py), which only correct code produces; but one.
 KNOWN_HOLES = {
-    "forge_results_stolen_nonce": IN_PROCESS + "it finds the token with gc and writes its own results.json",
-    "monkeypatch_register_plugin": IN_PROCESS + "it registers a pytest plugin that turns reports into passes",
-    "monkeypatch_check_globals": IN_PROCESS + "it rebinds require/fail inside the check modules, unwatched",
-    "monkeypatch_and_rewrite_snapshot": IN_PROCESS + "it patches pytest.fail, then rewrites the snapshot",
-    "monkeypatch_builtins": IN_PROCESS + "it patches builtins.isinstance and math.isclose, unwatched",
+    "forge_results_stolen_nonce": "compare_hidden_sizes is judged from the rows the student's function returns, "
+                                  "and rows of the right sizes can be written without training anything",
 }
+# The checks whose verdict a forger gets by writing plausible observations, without the homework.
+JUDGED_FROM_CLAIMS = {"compare_hidden_sizes"}
 LEAK_HOLE = "the checks run in the student's process, so it can read the hidden checks' code and print it"
 
 
@@ -649,25 +648,15 @@ def test_attack_earns_nothing_it_did_not_earn(batches: dict[str, Batch], attack:
     assert not gained(hostile, bound), f"{attack} gained points: {gained(hostile, bound)}\n{describe(hostile)}"
 
 
-# The checks the parent recomputes from tensors whatever the child sent (checks/hw1_bn_mlp/verify.py), less
-# mnist_accuracy, whose verdict stands as the child gave it when no trained weights in the homework's layout
-# came back (a custom nn.Module), which is what a forger sends.
-RECOMPUTED = {"layer_shapes", "build_model_xavier", "init_weights_xavier", "criterion", "optimizer"}
-# What an attack that writes its own artifacts file makes pass there: the recomputation holds the tensors to
-# what correct code produces, so crafting them means computing them right (here: Xavier weights, 784-100-100-10).
-CRAFTED = {"forge_results_stolen_nonce": {"layer_shapes", "build_model_xavier"}}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("attack", sorted(KNOWN_HOLES))
-def test_in_process_forgery_gains_nothing_the_parent_recomputes(batches: dict[str, Batch], attack: str) -> None:
-    """The open holes above forge the child's verdicts; the parent's own recomputations still hold, but for
-    the artifacts an attack crafts correctly."""
+def test_in_process_forgery_gains_only_checks_judged_from_claims(batches: dict[str, Batch], attack: str) -> None:
+    """The open holes above forge the child's verdicts and write their own observations; the grader's verdicts
+    hold them to what correct code observes, but for the checks judged from what a function merely claims."""
     hostile, bound = hostile_and_bound(batches, attack)
     forged = set(gained(hostile, bound))
     assert forged, f"{attack} no longer forges anything: take it out of KNOWN_HOLES\n{describe(hostile)}"
-    assert forged & RECOMPUTED <= CRAFTED.get(attack, set()), \
-        f"{attack} gained recomputed checks: {sorted(forged & RECOMPUTED)}\n{describe(hostile)}"
+    assert forged <= JUDGED_FROM_CLAIMS, f"{attack} gained {sorted(forged - JUDGED_FROM_CLAIMS)}\n{describe(hostile)}"
 
 
 @pytest.mark.slow

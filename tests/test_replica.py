@@ -104,3 +104,26 @@ def test_non_descriptions_raise_replica_error() -> None:
     for sent in (None, "a model", [1, 2], {}):
         with pytest.raises(ReplicaError):
             rebuild(sent)
+
+
+def test_sizes_a_description_claims_allocate_nothing_before_its_tensors_are_checked() -> None:
+    description = describe(homework_model())
+    description["layers"][0] = {"kind": "Linear", "in_features": 10**9, "out_features": 10**9, "bias": True}
+    with pytest.raises(ReplicaError, match="unusable"):  # a size mismatch with the tensors sent, not 4 EB of RAM
+        rebuild(description)
+
+
+def test_a_forward_pass_of_a_million_calls_is_refused() -> None:
+    description = describe(homework_model())
+    description["calls"] = [2] * 10**6
+    with pytest.raises(ReplicaError, match="more than"):
+        rebuild(description)
+
+
+def test_copies_are_independent_of_the_description_and_of_each_other() -> None:
+    description = describe(homework_model())
+    first = rebuild(description)
+    with torch.no_grad():
+        first.train()(probe_batch())  # moves the first copy's running statistics
+    second = rebuild(description)  # still confirmed against the recorded output
+    assert not same_tensors(batchnorm_state(first), batchnorm_state(second))

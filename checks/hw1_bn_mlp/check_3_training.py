@@ -16,14 +16,14 @@ from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 from grader.checking import fail, require
+from grader.data import official_items
 from grader.judging import Evidence
 from grader.loaders import TensorLoader
-from grader.mnist_training import mnist_dataset
 from grader.spies import FakeDigits, LabelReader, RecordingLoss, WatchedAdam, small_bn_model
 from grader.tensors import plain
 
-# What the criterion and optimizer checks send the grader, which recomputes them with the reference objects
-# (verify.py). Seed-free inputs, so both processes build the same ones.
+# What the criterion and optimizer checks send the grader, which judges them against the reference objects
+# (judge_criterion, judge_optimizer). Seed-free inputs, so both processes build the same ones.
 OPTIMIZER_LR, OPTIMIZER_STEPS = 0.01, 3
 
 
@@ -62,7 +62,8 @@ def fake_loader(n: int = 200, batch_size: int = 20, right_every: int = 4) -> Ten
 
 # What the grader re-judges in its own process (grader/judging.py): each check below also runs the student's
 # function on inputs drawn from the challenge seed and records the result; the check's judge_* function
-# compares it with what this module's reference code gives on the same inputs.
+# compares it with what this module's reference code gives on the same inputs. The reference code, and the
+# judges that show how a function should behave, sit in HIDDEN regions: students' copies must not hold answers.
 
 def challenge_digits(seed: int, n: int = 200) -> FakeDigits:
     """n fake digits: about 80% answered right by LabelReader, half of those trapped (see LabelReader)."""
@@ -93,6 +94,7 @@ def number_or_none(value: object) -> float | None:
     return None
 
 
+### BEGIN HIDDEN
 def reference_train_epoch(model: nn.Module, loader: TensorLoader, criterion: nn.Module,
                           optimizer: torch.optim.Optimizer, device: str = "cpu") -> float:
     model.train()
@@ -104,8 +106,10 @@ def reference_train_epoch(model: nn.Module, loader: TensorLoader, criterion: nn.
         optimizer.step()
         cost += loss.item() / len(loader)
     return cost
+### END HIDDEN
 
 
+### BEGIN HIDDEN
 def reference_evaluate(model: nn.Module, loader: TensorLoader, device: str = "cpu") -> float:
     model.eval()
     correct = 0
@@ -113,6 +117,7 @@ def reference_evaluate(model: nn.Module, loader: TensorLoader, device: str = "cp
         for images, labels in loader:
             correct += int((model(images.view(-1, 784)).argmax(dim=1) == labels).sum())
     return correct / len(loader.labels)
+### END HIDDEN
 
 
 def batchnorm_after_train_epoch(train_epoch: Callable[..., object], seed: int) -> list[torch.Tensor]:
@@ -202,8 +207,7 @@ def judge_load_mnist(evidence: Evidence) -> None:
     for name, size in (("train", 60000), ("test", 10000)):
         require(items.get(f"{name}_size") == size, f"the {name} set load_mnist returned does not hold {size} "  # type: ignore[union-attr]
                 "images.")
-        reference = mnist_dataset(evidence.mnist_root, train=name == "train")
-        expected = [reference[i] for i in mnist_indices(evidence.challenge)]
+        expected = official_items(evidence.mnist_root, train=name == "train", indices=mnist_indices(evidence.challenge))
         got = items.get(name)  # type: ignore[union-attr]
         require(isinstance(got, list) and len(got) == len(expected) and all(
             isinstance(image, torch.Tensor) and image.shape == want.shape and torch.allclose(image, want)
@@ -228,6 +232,7 @@ def batches_of(train: object, test: object, seed: int) -> dict[str, object]:
     return batches
 
 
+### BEGIN HIDDEN
 def judge_loaders(evidence: Evidence) -> None:
     train_set, test_set = loader_datasets()
     expected = batches_of(DataLoader(train_set, batch_size=100, shuffle=True, drop_last=True),
@@ -238,6 +243,7 @@ def judge_loaders(evidence: Evidence) -> None:
                        ("test", "every test item once, in order")):
         require(same_tensor_lists(got.get(name), expected[name]),  # type: ignore[union-attr,arg-type]
                 f"the grader's own run of your {name} loader does not give {what}.")
+### END HIDDEN
 
 
 def same_tensor_lists(sent: object, expected: list[torch.Tensor], rtol: float = 0.0, atol: float = 0.0) -> bool:
@@ -327,12 +333,14 @@ def check_train_epoch_mode(submission: ModuleType, artifacts: dict[str, object],
             "model.train() at the start of train_epoch.")
 
 
+### BEGIN HIDDEN
 def judge_train_epoch_mode(evidence: Evidence) -> None:
     require(same_tensor_lists(evidence.get("train_epoch:batchnorm"),
                               batchnorm_after_train_epoch(reference_train_epoch, evidence.challenge),
                               rtol=1e-4, atol=1e-6),
             "the grader's own check: after train_epoch on a model handed over in eval mode, its BatchNorm "
             "statistics are not those of one pass in train mode over the batches (call model.train() first).")
+### END HIDDEN
 
 
 @pytest.mark.points(2)
@@ -347,12 +355,14 @@ def check_train_epoch_steps(submission: ModuleType, artifacts: dict[str, object]
             "before each loss.backward().")
 
 
+### BEGIN HIDDEN
 def judge_train_epoch_steps(evidence: Evidence) -> None:
     require(same_tensor_lists(evidence.get("train_epoch:parameters"),
                               parameters_after_train_epoch(reference_train_epoch, evidence.challenge),
                               rtol=1e-4, atol=1e-6),
             "the grader's own check: one epoch of your train_epoch with SGD does not leave a model's parameters "
             "where one step per batch, each on that batch's gradient alone, does (zero_grad, backward, step).")
+### END HIDDEN
 
 
 @pytest.mark.points(1)
@@ -367,11 +377,13 @@ def check_train_epoch_cost(submission: ModuleType, artifacts: dict[str, object],
             f"batch loss of the epoch was {expected:.6f}: add loss / len(loader) for every batch.")
 
 
+### BEGIN HIDDEN
 def judge_train_epoch_cost(evidence: Evidence) -> None:
     cost, expected = evidence.get("train_epoch:cost"), cost_at_rest(reference_train_epoch, evidence.challenge)
     require(isinstance(cost, float) and math.isclose(cost, expected or math.nan, rel_tol=1e-4),
             f"the grader's own check: train_epoch returned {cost} where the epoch's average batch loss "
             f"was {expected}.")
+### END HIDDEN
 
 
 @pytest.mark.points(2)
@@ -387,11 +399,14 @@ def check_evaluate_mode(submission: ModuleType, artifacts: dict[str, object], ch
             "test code in `with torch.no_grad():`.")
 
 
+### BEGIN HIDDEN
 def judge_evaluate_mode(evidence: Evidence) -> None:
     require_same_evaluation(evidence, ("train", "grad"), "in eval mode with autograd off (model.eval() and "
                             "torch.no_grad())")
+### END HIDDEN
 
 
+### BEGIN HIDDEN
 def require_same_evaluation(evidence: Evidence, traps: tuple[str, ...], run_right: str) -> None:
     """evaluate reports the same for a model that answers wrong when run the wrong way as for one that does not,
     and what it reports for the latter is the known accuracy in some form (0..1, percent or a count)."""
@@ -405,6 +420,7 @@ def require_same_evaluation(evidence: Evidence, traps: tuple[str, ...], run_righ
     require(isinstance(trapped, float) and math.isclose(trapped, plain_result, rel_tol=1e-6),  # type: ignore[arg-type]
             f"the grader's own check: evaluate reported {trapped} for a model that scores {plain_result} only "
             f"when run {run_right}.")
+### END HIDDEN
 
 
 @pytest.mark.points(1)
@@ -416,11 +432,13 @@ def check_evaluate_accuracy(submission: ModuleType, artifacts: dict[str, object]
             "exactly 75% of the images right; it should return 0.75 (correct / total).")
 
 
+### BEGIN HIDDEN
 def judge_evaluate_accuracy(evidence: Evidence) -> None:
     got = evidence.get(evaluation_key(()))
     accuracy = reference_evaluate(LabelReader(), challenge_loader(evidence.challenge))
     require(isinstance(got, float) and math.isclose(got, accuracy, abs_tol=1e-6), f"the grader's own check: "
             f"evaluate returned {got} for a model that gets {accuracy:g} of the images right.")
+### END HIDDEN
 
 
 @pytest.mark.points(1)
@@ -434,8 +452,10 @@ def check_evaluate_scale(submission: ModuleType, artifacts: dict[str, object], c
             "images in 0..1: use the images the loader yields, not dataset.data / test_data (0..255).")
 
 
+### BEGIN HIDDEN
 def judge_evaluate_scale(evidence: Evidence) -> None:
     require_same_evaluation(evidence, ("0..255",), "on the loader's 0..1 images")
+### END HIDDEN
 
 
 @pytest.mark.points(1)

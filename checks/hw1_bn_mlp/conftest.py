@@ -34,7 +34,7 @@ def submission(pytestconfig: pytest.Config) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def artifacts(pytestconfig: pytest.Config) -> Iterator[dict[str, object]]:
-    """Tensors the checks record so the grader can recompute their verdicts outside this process."""
+    """What the checks observe (tensors and plain data) so the grader can judge them again in its own process."""
     store: dict[str, object] = {}
     yield store
     path = pytestconfig.getoption("--grader-artifacts")
