@@ -29,6 +29,7 @@ from pathlib import Path
 from grader.data import ensure_mnist, raw_folder
 from grader.gradebook import Gradebook, Run
 from grader.intake import Submission, discover
+from grader.release import released_checks
 from grader.results import CheckResult
 from grader.runner import PROJECT_ROOT, suite_dir
 from grader.sandbox import Limits, Outcome, run_confined
@@ -79,6 +80,7 @@ def grade_batch(submissions_dir: Path, options: BatchOptions,
         workdir = Path(tmp)
         os.chmod(workdir, 0o711)  # confined processes may traverse to their own scratch, not list others
         data_root = stage_data(ensure_mnist(options.data_root, log=progress), workdir / "data")
+        suite = replace(suite, path=stage_checks(suite, workdir / "checks"))
         submissions = discover(submissions_dir, assignment=options.assignment, workdir=workdir / "intake")
         todo = _to_grade(submissions, suite, book, options, summary, progress)
         hide = hidden_paths(submissions_dir, options.out, workdir)
@@ -93,8 +95,9 @@ def grade_batch(submissions_dir: Path, options: BatchOptions,
     return summary
 
 
-# What a grading process needs from the project: the grader package, the checks, the virtual environment.
-NEEDED_IN_PROJECT = {"grader", "checks", ".venv"}
+# What a grading process needs from the project: the grader package and the virtual environment (it gets the
+# checks as students do, staged by stage_checks).
+NEEDED_IN_PROJECT = {"grader", ".venv"}
 GRADER_PACKAGE = Path(__file__).resolve().parent  # imported by the grading process
 
 
@@ -104,6 +107,23 @@ def hidden_paths(submissions_dir: Path, out: Path, workdir: Path) -> list[Path]:
     project = [p for p in PROJECT_ROOT.iterdir() if p.name not in NEEDED_IN_PROJECT]
     (workdir / "intake").mkdir(exist_ok=True)
     return project + [out.resolve(), submissions_dir.resolve(), workdir / "intake"]
+
+
+def stage_checks(suite: Suite, target: Path) -> Path:
+    """The copy of the checks a grading process gets: the students' own (hidden regions, with the hidden checks
+    and the reference code, left out), the grader judging the hidden checks from observations alone.
+
+    A suite without a verify.py has no other way to judge its hidden checks: its processes get it whole."""
+    if suite.verify is None:
+        return suite.path
+    folder = target / suite.path.name
+    for rel, data in released_checks(suite.path).items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    for path in (target, *folder.rglob("*")):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    os.chmod(folder, 0o755)
+    return folder
 
 
 def _to_grade(submissions: list[Submission], suite: Suite, book: Gradebook, options: BatchOptions,
@@ -215,15 +235,16 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
     nonce = secrets.token_hex(16)
     job = Job(submission=str(target), suite=str(suite.path), results=str(scratch / "results.json"),
               artifacts=str(scratch / "artifacts.pt"), data_root=str(data_root), device=options.device,
-              nonce=nonce, threads=threads, challenge=challenge_seed(sub.sha256))
+              nonce=nonce, threads=threads, challenge=challenge_seed(sub.sha256), observations=suite.observations,
+              hidden_artifacts=str(scratch / "hidden.pt"))
     started = time.monotonic()
     outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
                            readable=[data_root, suite.path, GRADER_PACKAGE], context=warm_context(data_root))
     status, problem = "graded", ""
     try:
         checks, extras = verdicts(suite, Path(job.results), nonce, outcome)
-        checks, notes, computed = recompute(suite, checks, _child_artifacts(Path(job.artifacts)), data_root,
-                                            job.challenge)
+        observed = _child_artifacts(Path(job.artifacts)) | _child_artifacts(Path(job.hidden_artifacts))
+        checks, notes, computed = recompute(suite, checks, observed, data_root, job.challenge)
     except Exception as error:  # noqa: BLE001 - what the child left is data: it costs this submission only
         status = "could_not_grade"
         problem = (f"the grader could not use what the grading process left ({type(error).__name__}: "
@@ -255,8 +276,15 @@ def verdicts(suite: Suite, results: Path, nonce: str, outcome: Outcome
     reported = {c["name"]: c for c in (listed if isinstance(listed, list) else [])
                 if isinstance(c, dict) and isinstance(c.get("name"), str)}
     checks = []
+    failures = {(c.get("status"), str(c.get("message", ""))[:1000]) for c in reported.values()}
+    # One error for every check the child ran (code that cannot be imported): the hidden checks share it.
+    shared = next(iter(failures)) if len(failures) == 1 and next(iter(failures))[0] == "error" else None
     for known in suite.checks:
         child = reported.get(known.name)
+        if not problem and child is None and known.visibility == "hidden" and suite.verify is not None:
+            # Not run by the child, which has no hidden code (stage_checks): the grader's verdict decides.
+            checks.append(replace(known, status="error", points=0.0, message=shared[1]) if shared else known)
+            continue
         if problem or child is None:
             reason = problem or "no result: the grading process ended before this check finished"
             checks.append(replace(known, status="error", points=0.0, message=reason))

@@ -28,6 +28,7 @@ class Suite:
     version: str  # changes whenever a check file or the grader's code changes
     checks: tuple[CheckResult, ...]  # status "passed" and full points: templates for results
     verify: Verify | None
+    observations: tuple[dict[str, object], ...] = ()  # the hidden checks' (grader/observe.py), from verify.py
 
     @property
     def max_points(self) -> float:
@@ -37,7 +38,8 @@ class Suite:
 def load_suite(path: Path) -> Suite:
     files = sorted(path.glob("check_*.py"))
     checks = tuple(check for file in files for check in checks_in(file))
-    return Suite(path=path, version=suite_version(path), checks=checks, verify=_load_verify(path))
+    verify, observations = _load_verify(path)
+    return Suite(path=path, version=suite_version(path), checks=checks, verify=verify, observations=observations)
 
 
 def checks_in(file: Path) -> list[CheckResult]:
@@ -70,10 +72,11 @@ def suite_version(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _load_verify(path: Path) -> Verify | None:
+def _load_verify(path: Path) -> tuple[Verify | None, tuple[dict[str, object], ...]]:
+    """The suite's verify function and what its hidden checks need observed (its OBSERVATIONS)."""
     file = path / "verify.py"
     if not file.exists():
-        return None
+        return None, ()
     sys.path.insert(0, str(path))  # verify.py imports the suite's check modules
     try:
         spec = importlib.util.spec_from_file_location(f"grader_verify_{path.name}", file)
@@ -82,4 +85,4 @@ def _load_verify(path: Path) -> Verify | None:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(path))
-    return module.verify  # type: ignore[no-any-return]
+    return module.verify, tuple(getattr(module, "OBSERVATIONS", ()))

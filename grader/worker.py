@@ -31,6 +31,8 @@ import grader.checking
 import grader.data
 import grader.mnist_training
 import grader.nn_probes
+import grader.observe
+import grader.replica
 import grader.plugin
 import grader.spies
 import grader.stats
@@ -50,6 +52,8 @@ class Job:
     nonce: str
     threads: int
     challenge: int = 0  # the seed of the inputs the grader re-judges the checks on
+    observations: tuple[dict[str, object], ...] = ()  # what the hidden checks need observed (grader/observe.py)
+    hidden_artifacts: str = ""  # where those observations are saved
 
 
 def pytest_arguments(job: Job) -> list[str]:
@@ -73,6 +77,8 @@ def grade_in_child(job: Job) -> None:
     sys.dont_write_bytecode = True
     sys.argv = ["pytest"]
     pytest.main(pytest_arguments(job))
+    grader.observe.observe_in_child(list(job.observations), Path(job.submission).stem, Path(job.data_root),
+                                    job.device, Path(job.hidden_artifacts))
 
 
 _context: multiprocessing.context.BaseContext | None = None

@@ -558,7 +558,6 @@ KNOWN_HOLES = {
 }
 # The checks whose verdict a forger gets by writing plausible observations, without the homework.
 JUDGED_FROM_CLAIMS = {"compare_hidden_sizes"}
-LEAK_HOLE = "the checks run in the student's process, so it can read the hidden checks' code and print it"
 
 
 def known(values: list[str], holes: dict[str, str]) -> list[object]:
@@ -672,8 +671,8 @@ def test_lying_about_training_loses_the_eval_mode_check(batches: dict[str, Batch
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=LEAK_HOLE)
 def test_hidden_checks_never_reach_the_students_report(batches: dict[str, Batch]) -> None:
+    """The grading process gets the students' copy of the checks (grader/observe.py), so there is nothing to leak."""
     run = batches["main"].run("leak_hidden_checks")
     reported = "\n".join([run.stdout, run.stderr, *(c.message for c in run.checks)])
     leaked = [line for line in hidden_code_lines() if line in reported]

@@ -12,6 +12,7 @@ from torch import nn
 
 from grader.checking import fail, require
 from grader.judging import Evidence
+from grader.observe import observed
 from grader.nn_probes import describe_order, layer_sequence
 from grader.stats import xavier_problem
 from grader.tensors import plain
@@ -160,6 +161,7 @@ def is_weight_list(value: object) -> TypeGuard[list[torch.Tensor]]:
 
 ### BEGIN HIDDEN
 @pytest.mark.points(1, visibility="hidden")
+@observed(models=[{"hidden": (200, 150)}])
 def check_build_model_hidden_sizes(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
     """build_model(hidden=(200, 150)) builds 784 -> 200 -> 150 -> 10 with matching BatchNorm sizes."""
     model = build(hidden=(200, 150))
@@ -170,6 +172,7 @@ def check_build_model_hidden_sizes(build: Callable[..., nn.Module], batch: torch
 
 ### BEGIN HIDDEN
 @pytest.mark.points(1, visibility="hidden")
+@observed(models=[{"p": 0.5}])
 def check_build_model_dropout_argument(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
     """build_model(p=0.5) uses p = 0.5 in both Dropout layers."""
     ps = [float(d.p) for d in layer_sequence(build(p=0.5), batch, (nn.Dropout,))]  # type: ignore[arg-type]

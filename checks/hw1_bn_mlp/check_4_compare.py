@@ -13,18 +13,23 @@ import torch
 
 from grader.checking import require
 from grader.judging import Evidence
-from grader.mnist_training import mnist_loaders
+from grader.observe import observed, perform_call, plain_data
 
 CONFIGS = [(32, 16), (20, 30)]
 
 
+# One epoch on the first 2000 training images, tested on the first 500 test images.
+COMPARE_CALL = {"function": "compare_hidden_sizes", "key": "compare_rows", "train_size": 2000, "test_size": 500,
+                "args": [CONFIGS, "$train_loader", "$test_loader"], "kwargs": {"epochs": 1, "lr": 0.1}}
+
+
 @pytest.mark.points(2, visibility="hidden")
 @pytest.mark.timeout(120)
+@observed(calls=[COMPARE_CALL])
 def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device,
                                artifacts: dict[str, object]) -> None:
     """compare_hidden_sizes returns one row per config with matching layer sizes and numbers in range."""
-    train, test = mnist_loaders(mnist_root, device, seed=0, train_size=2000, test_size=500)
-    rows = submission.compare_hidden_sizes(CONFIGS, train, test, epochs=1, lr=0.1, device=device)
+    rows = perform_call(COMPARE_CALL, submission, mnist_root, device)
     artifacts["compare_rows"] = plain_data(rows)
     require_rows(rows)
 
@@ -33,21 +38,6 @@ def judge_compare_hidden_sizes(evidence: Evidence) -> None:
     """The same checks of the rows, in the grader's process. Rows are only numbers a function returned: this
     verdict holds a forger to rows of the right shape, not to having trained anything."""
     require_rows(evidence.get("compare_rows"))
-
-
-def plain_data(value: object, depth: int = 0) -> object:
-    """`value` as lists, dicts, numbers and strings (one-number tensors become floats), for the grader."""
-    if depth > 5:
-        return None
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
-    if isinstance(value, torch.Tensor):
-        return float(value) if value.numel() == 1 else None
-    if isinstance(value, dict):
-        return {str(k): plain_data(v, depth + 1) for k, v in list(value.items())[:20]}
-    if isinstance(value, (list, tuple)):
-        return [plain_data(v, depth + 1) for v in list(value)[:20]]
-    return repr(value)[:100]
 
 
 def require_rows(rows: object) -> None:

@@ -16,11 +16,14 @@ from torch import nn
 from grader.judging import Evidence, Verdict, judge_checks, replica_key
 from grader.mnist_training import accuracy_of, confusion_of_model
 from grader.nn_probes import layer_sequence
+from grader.observe import requests_of
 from grader.replica import ReplicaError, probe_batch, rebuild
 from grader.stats import weight_histogram
 
 # Every check module of this copy of the suite (a student release has fewer: its hidden files are left out).
 MODULES = [importlib.import_module(path.stem) for path in sorted(Path(__file__).parent.glob("check_*.py"))]
+# What `grader grade` has the grading process observe for the hidden checks, whose code it does not get.
+OBSERVATIONS = requests_of(MODULES)
 
 
 def verify(artifacts: dict[str, object], mnist_root: Path, challenge: int, checks: list[str]

@@ -4,8 +4,8 @@ Attack: no homework at all. The plugin removes the nonce from the environment be
 keeps it in its Collector object, in the same process as the student's code. At import, find that object
 with `gc`, read its nonce and result path, write a full-marks result file with the right nonce, write an
 artifacts file with what can be made up without the homework (Xavier weights of the right shapes, and rows
-for compare_hidden_sizes with the sizes the hidden check asks for), and exit before pytest writes the real
-results.
+for compare_hidden_sizes with the sizes the hidden check asks for, read from the job the grading process was
+given), and exit before pytest writes the real results.
 Expected: every check scores 0 (the submission implements nothing), but compare_hidden_sizes: the grader's
 verdict on it only checks the rows, which anyone can write (a known hole, see KNOWN_HOLES).
 """
@@ -33,7 +33,10 @@ with open(_rt_collector.path, "w", encoding="utf-8") as _rt_handle:
               _rt_handle)
 _rt_weights = [torch.nn.init.xavier_uniform_(torch.empty(fan_out, fan_in))
                for fan_in, fan_out in ((784, 100), (100, 100), (100, 10))]
+# The hidden check's code is not here, but what it needs observed is, in the job the process was given.
+_rt_job = next(o for o in gc.get_objects() if type(o).__name__ == "Job" and hasattr(o, "observations"))
+_rt_configs = next(r["args"][0] for r in _rt_job.observations if r.get("key") == "compare_rows")
 _rt_rows = [{"hidden": [h1, h2], "linear_shapes": [[784, h1], [h1, h2], [h2, 10]], "batchnorm_features": [h1, h2],
-            "train_cost": 0.5, "test_accuracy": 0.9} for h1, h2 in sys.modules["check_4_compare"].CONFIGS]
+            "train_cost": 0.5, "test_accuracy": 0.9} for h1, h2 in _rt_configs]
 torch.save({"initial_linear_weights": _rt_weights, "compare_rows": _rt_rows}, "artifacts.pt")
 os._exit(0)
