@@ -25,12 +25,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 import grader.batch
-from grader.batch import FIRST_UID, BatchOptions, grade_batch, grade_submission, stage_data
+from grader.batch import FIRST_UID, BatchOptions, grade_batch, grade_submission, stage_checks, stage_data
 from grader.data import ensure_mnist
 from grader.gradebook import Gradebook
 from grader.intake import Submission, discover
@@ -95,7 +96,8 @@ class Bench:
         os.chmod(workdir, 0o711)  # as grade_batch: confined processes traverse to their scratch only
         self.mnist = ensure_mnist(None, log=log)
         self.data_root = stage_data(self.mnist, workdir / "data")
-        self.suite: Suite = load_suite(suite_dir(ASSIGNMENT))
+        suite = load_suite(suite_dir(ASSIGNMENT))
+        self.suite: Suite = replace(suite, path=stage_checks(suite, workdir / "checks"))  # as grade_batch
         self.options = BatchOptions(assignment=ASSIGNMENT, out=workdir / "out", jobs=1, device=device,
                                     limits=Limits(wall_s=300, uid=BENCH_UID))
         self.threads = os.cpu_count() or 1

@@ -525,8 +525,9 @@ def gained(hostile: Run, bound: dict[str, float]) -> dict[str, str]:
 
 
 def hidden_code_lines() -> list[str]:
-    """Code lines of the checks' HIDDEN regions (distinctive ones): the text a student must never see."""
-    lines = []
+    """Code lines of the checks' HIDDEN regions (distinctive ones, and not also in visible code): the text a
+    student must never see."""
+    lines, visible = [], set()
     for file in sorted(CHECKS.glob("check_*.py")):
         inside = False
         for raw in file.read_text(encoding="utf-8").splitlines():
@@ -535,10 +536,12 @@ def hidden_code_lines() -> list[str]:
                 inside = True
             elif line.startswith("### END HIDDEN"):
                 inside = False
-            elif inside and len(line) >= 25 and not line.startswith(("#", "@", '"""', "def ", "from ", "import ")) \
+            elif not inside:
+                visible.add(line)
+            elif len(line) >= 25 and not line.startswith(("#", "@", '"""', "def ", "from ", "import ")) \
                     and ("=" in line or "require(" in line):
                 lines.append(line)
-    return lines
+    return [line for line in lines if line not in visible]
 
 
 def expected_failures(bug: str, names: list[str]) -> set[str]:
