@@ -45,8 +45,8 @@ calibrate: data  ## re-measure the accuracy check's calibration table on the ref
 bench: data  ## time the grader: fixed cost per submission, full grading, class throughput (about 4 min)
 	$(BIN)/python scripts/bench.py
 
-lint: $(STAMP)  ## ruff over the grader, its tests and scripts (solutions/ keeps the homework's style)
-	$(BIN)/ruff check grader tests scripts
+lint: $(STAMP)  ## ruff over the grader, the checks, the tests and scripts (solutions/ keeps the homework's style)
+	$(BIN)/ruff check grader tests scripts checks
 
 clean:  ## remove the virtual environment and caches (not the MNIST cache)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

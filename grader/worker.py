@@ -32,8 +32,8 @@ import grader.data
 import grader.mnist_training
 import grader.nn_probes
 import grader.observe
-import grader.replica
 import grader.plugin
+import grader.replica
 import grader.spies
 import grader.stats
 import grader.submission

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-import grader.observe as observe
+from grader import observe
 from grader.judging import replica_key
 from grader.release import released_checks
 from grader.replica import rebuild

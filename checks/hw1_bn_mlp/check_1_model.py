@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeGuard
 from types import ModuleType
+from typing import TypeGuard
 
 import pytest
 import torch
@@ -12,8 +12,8 @@ from torch import nn
 
 from grader.checking import fail, require
 from grader.judging import Evidence
-from grader.observe import observed
 from grader.nn_probes import describe_order, layer_sequence
+from grader.observe import observed
 from grader.stats import xavier_problem
 from grader.tensors import plain
 

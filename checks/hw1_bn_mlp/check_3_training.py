@@ -335,11 +335,17 @@ def check_train_epoch_mode(submission: ModuleType, artifacts: dict[str, object],
 
 ### BEGIN HIDDEN
 def judge_train_epoch_mode(evidence: Evidence) -> None:
-    require(same_tensor_lists(evidence.get("train_epoch:batchnorm"),
-                              batchnorm_after_train_epoch(reference_train_epoch, evidence.challenge),
-                              rtol=1e-4, atol=1e-6),
-            "the grader's own check: after train_epoch on a model handed over in eval mode, its BatchNorm "
-            "statistics are not those of one pass in train mode over the batches (call model.train() first).")
+    require_as_reference(evidence, "train_epoch:batchnorm", batchnorm_after_train_epoch,
+                         "the grader's own check: after train_epoch on a model handed over in eval mode, its "
+                         "BatchNorm statistics are not those of one pass in train mode over the batches (call "
+                         "model.train() first).")
+
+
+def require_as_reference(evidence: Evidence, key: str,
+                         observe: Callable[[Callable[..., object], int], list[torch.Tensor]], message: str) -> None:
+    """What the student's train_epoch left (recorded under `key`) is what the reference train_epoch leaves."""
+    expected = observe(reference_train_epoch, evidence.challenge)
+    require(same_tensor_lists(evidence.get(key), expected, rtol=1e-4, atol=1e-6), message)
 ### END HIDDEN
 
 
@@ -357,11 +363,10 @@ def check_train_epoch_steps(submission: ModuleType, artifacts: dict[str, object]
 
 ### BEGIN HIDDEN
 def judge_train_epoch_steps(evidence: Evidence) -> None:
-    require(same_tensor_lists(evidence.get("train_epoch:parameters"),
-                              parameters_after_train_epoch(reference_train_epoch, evidence.challenge),
-                              rtol=1e-4, atol=1e-6),
-            "the grader's own check: one epoch of your train_epoch with SGD does not leave a model's parameters "
-            "where one step per batch, each on that batch's gradient alone, does (zero_grad, backward, step).")
+    require_as_reference(evidence, "train_epoch:parameters", parameters_after_train_epoch,
+                         "the grader's own check: one epoch of your train_epoch with SGD does not leave a model's "
+                         "parameters where one step per batch, each on that batch's gradient alone, does "
+                         "(zero_grad, backward, step).")
 ### END HIDDEN
 
 

@@ -10,9 +10,8 @@ import pytest
 import torch
 
 from grader.checking import require
-from grader.mnist_training import GRADING_EPOCHS, accuracy_of, train_and_evaluate
 from grader.judging import Evidence
-from grader.mnist_training import confusion_of_model
+from grader.mnist_training import GRADING_EPOCHS, accuracy_of, confusion_of_model, train_and_evaluate
 from grader.replica import describe, rebuild
 
 # Calibrated on the reference solution (checks/hw1_bn_mlp/CALIBRATION.md): the worst of 12 seeds
