@@ -8,6 +8,7 @@ submission in one gradebook transaction, so an interrupted batch resumes where i
 
 from __future__ import annotations
 
+import compileall
 import errno
 import fcntl
 import json
@@ -120,6 +121,8 @@ def stage_checks(suite: Suite, target: Path) -> Path:
     for rel, data in released_checks(suite.path).items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_bytes(data)
+    # Compiled once here: a grading process may not write bytecode, and compiling the checks each time costs.
+    compileall.compile_dir(folder, quiet=1)
     for path in (target, *folder.rglob("*")):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     os.chmod(folder, 0o755)
