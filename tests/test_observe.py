@@ -71,7 +71,10 @@ def test_an_observation_that_fails_or_hangs_is_missing_and_the_others_are_made(m
 
     def hangs(**_kwargs: object) -> nn.Module:
         while True:
-            time.sleep(0.01)
+            try:
+                time.sleep(0.01)
+            except Exception:  # noqa: BLE001, S110 - what a student's loop may do; the time limit gets through
+                pass
 
     requests = [{"kind": "call", "function": "missing", "key": "a", "args": []},
                 {"kind": "model", "kwargs": {"p": 0.5}}]
