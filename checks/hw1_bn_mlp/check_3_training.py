@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 import pytest
 import torch
@@ -25,6 +26,7 @@ from grader.tensors import plain
 # What the criterion and optimizer checks send the grader, which judges them against the reference objects
 # (judge_criterion, judge_optimizer). Seed-free inputs, so both processes build the same ones.
 OPTIMIZER_LR, OPTIMIZER_STEPS = 0.01, 3
+M = TypeVar("M", bound=nn.Module)
 
 
 def criterion_outputs(criterion: object) -> list[torch.Tensor]:
@@ -37,10 +39,14 @@ def criterion_outputs(criterion: object) -> list[torch.Tensor]:
 
 def optimizer_probe() -> nn.Sequential:
     """small_bn_model with fixed parameters."""
-    model = small_bn_model()
+    return fixed(small_bn_model(), spread=0.5)
+
+
+def fixed(model: M, spread: float = 0.05) -> M:
+    """`model` with parameters that depend on nothing random: evenly spaced in -spread..spread."""
     with torch.no_grad():
         for parameter in model.parameters():
-            parameter.copy_(torch.linspace(-0.5, 0.5, parameter.numel()).reshape(parameter.shape))
+            parameter.copy_(torch.linspace(-spread, spread, parameter.numel()).reshape(parameter.shape))
     return model
 
 
@@ -80,14 +86,6 @@ def challenge_loader(seed: int) -> TensorLoader:
     return TensorLoader(digits.images(), digits.targets, 20, dataset=digits)
 
 
-def fixed(model: nn.Module) -> nn.Module:
-    """`model` with parameters that depend on nothing random."""
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.copy_(torch.linspace(-0.05, 0.05, parameter.numel()).reshape(parameter.shape))
-    return model
-
-
 def number_or_none(value: object) -> float | None:
     with contextlib.suppress(TypeError, ValueError, RuntimeError):
         return float(value)  # type: ignore[arg-type]
@@ -106,10 +104,8 @@ def reference_train_epoch(model: nn.Module, loader: TensorLoader, criterion: nn.
         optimizer.step()
         cost += loss.item() / len(loader)
     return cost
-### END HIDDEN
 
 
-### BEGIN HIDDEN
 def reference_evaluate(model: nn.Module, loader: TensorLoader, device: str = "cpu") -> float:
     model.eval()
     correct = 0
@@ -203,12 +199,12 @@ def mnist_items(train: object, test: object, seed: int) -> dict[str, object]:
 
 def judge_load_mnist(evidence: Evidence) -> None:
     items = evidence.get("load_mnist")
-    require(isinstance(items, dict), "the grader received nothing from load_mnist to verify this check.")
+    if not isinstance(items, dict):
+        fail("the grader received nothing from load_mnist to verify this check.")
     for name, size in (("train", 60000), ("test", 10000)):
-        require(items.get(f"{name}_size") == size, f"the {name} set load_mnist returned does not hold {size} "  # type: ignore[union-attr]
-                "images.")
+        require(items.get(f"{name}_size") == size, f"the {name} set load_mnist returned does not hold {size} images.")
         expected = official_items(evidence.mnist_root, train=name == "train", indices=mnist_indices(evidence.challenge))
-        got = items.get(name)  # type: ignore[union-attr]
+        got = items.get(name)
         require(isinstance(got, list) and len(got) == len(expected) and all(
             isinstance(image, torch.Tensor) and image.shape == want.shape and torch.allclose(image, want)
             and label == want_label for (image, label), (want, want_label) in zip(got, expected)),
@@ -238,10 +234,11 @@ def judge_loaders(evidence: Evidence) -> None:
     expected = batches_of(DataLoader(train_set, batch_size=100, shuffle=True, drop_last=True),
                           DataLoader(test_set, batch_size=100), evidence.challenge)
     got = evidence.get("loaders")
-    require(isinstance(got, dict), "the grader received no batches from your loaders to verify this check.")
+    if not isinstance(got, dict):
+        fail("the grader received no batches from your loaders to verify this check.")
     for name, what in (("train", "shuffled batches of batch_size with the last incomplete one dropped"),
                        ("test", "every test item once, in order")):
-        require(same_tensor_lists(got.get(name), expected[name]),  # type: ignore[union-attr,arg-type]
+        require(same_tensor_lists(got.get(name), expected[name]),  # type: ignore[arg-type]
                 f"the grader's own run of your {name} loader does not give {what}.")
 ### END HIDDEN
 
@@ -408,10 +405,8 @@ def check_evaluate_mode(submission: ModuleType, artifacts: dict[str, object], ch
 def judge_evaluate_mode(evidence: Evidence) -> None:
     require_same_evaluation(evidence, ("train", "grad"), "in eval mode with autograd off (model.eval() and "
                             "torch.no_grad())")
-### END HIDDEN
 
 
-### BEGIN HIDDEN
 def require_same_evaluation(evidence: Evidence, traps: tuple[str, ...], run_right: str) -> None:
     """evaluate reports the same for a model that answers wrong when run the wrong way as for one that does not,
     and what it reports for the latter is the known accuracy in some form (0..1, percent or a count)."""

@@ -11,11 +11,10 @@ import contextlib
 import importlib
 from pathlib import Path
 
-from torch import nn
+from check_1_model import linear_weights
 
 from grader.judging import Evidence, Verdict, judge_checks, replica_key
 from grader.mnist_training import accuracy_of, confusion_of_model
-from grader.nn_probes import layer_sequence
 from grader.observe import requests_of
 from grader.replica import ReplicaError, probe_batch, rebuild
 from grader.stats import weight_histogram
@@ -34,7 +33,7 @@ def verify(artifacts: dict[str, object], mnist_root: Path, challenge: int, check
     notes, extras = [], {}
     with contextlib.suppress(ReplicaError):
         model = rebuild(evidence.get(replica_key()))
-        weights = [layer.weight for layer in layer_sequence(model, probe_batch(), (nn.Linear,))]
+        weights = linear_weights(model, probe_batch())
         extras["initial_weights"] = [weight_histogram(w.detach()) for w in weights[:8]]
     with contextlib.suppress(ReplicaError):
         extras["confusion"] = confusion_of_model(rebuild(evidence.get("trained_model")), mnist_root)
