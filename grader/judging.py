@@ -11,16 +11,24 @@ grader judges each check again from them, in two ways:
 
 A check passes only if both verdicts agree it does, so forging one means producing what correct code
 produces: doing the homework.
+
+Judgements draw from the process's global random generators (a replayed check seeds torch and runs dropout;
+the loaders judge shuffles under a seed), and `grader grade` judges several students at once from its
+threads, so judgements run one at a time and leave those generators as they found them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Callable
+import random
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 import torch
 
@@ -29,6 +37,7 @@ from grader.replica import Replica, ReplicaError, rebuild
 
 Verdict = tuple[bool, str]
 REPLAYABLE = {"model", "build", "batch", "artifacts"}  # the arguments a check may take to run again here
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -64,11 +73,25 @@ def verdict_of(judgement: Callable[[], None]) -> Verdict:
 def judge_checks(modules: list[ModuleType], names: list[str], evidence: Evidence) -> dict[str, Verdict]:
     """The grader's verdict on each named check; a check with no way to be judged here fails."""
     verdicts = {}
-    for name in names:
-        judgement = _judgement(modules, name, evidence)
-        verdicts[name] = verdict_of(judgement) if judgement else (
-            False, "the grader has no way to verify this check outside your code's process.")
+    with exclusive_random_state():
+        for name in names:
+            judgement = _judgement(modules, name, evidence)
+            verdicts[name] = verdict_of(judgement) if judgement else (
+                False, "the grader has no way to verify this check outside your code's process.")
     return verdicts
+
+
+@contextlib.contextmanager
+def exclusive_random_state() -> Iterator[None]:
+    """Hold the process's random generators alone, and give them back as they were: another thread seeding
+    torch between a judge's seed and its draws would change that judge's verdict (CI caught one such flip)."""
+    with _ONE_AT_A_TIME, torch.random.fork_rng(devices=[]):
+        python_state, numpy_state = random.getstate(), np.random.get_state()
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
 
 
 def _judgement(modules: list[ModuleType], name: str, evidence: Evidence) -> Callable[[], None] | None:
