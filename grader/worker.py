@@ -60,12 +60,14 @@ def pytest_arguments(job: Job) -> list[str]:
     return [
         job.suite, "-c", os.path.join(job.suite, "pytest.ini"), "--rootdir", job.suite, "-q", "--no-header",
         "-p", "no:cacheprovider", f"--submission={job.submission}", f"--grader-results={job.results}",
-        # Measured in BENCHMARKS.md: these two plugins cost ~1.2 s a submission and feed nothing the grade
-        # needs. (--tb=no would save 0.35 s more, but the captured output, which the reports and the red-team
-        # tests read, only reaches stdout through pytest's failure reports.)
-        "-p", "no:hypothesispytest", "-p", "no:unraisableexception",
+        # Measured in BENCHMARKS.md: these plugins cost ~1.2 s a submission (logging: 10 ms) and feed nothing
+        # the grade needs; a student's logging still reaches the captured stderr.
+        "-p", "no:hypothesispytest", "-p", "no:unraisableexception", "-p", "no:logging",
         # The checks fail through require(), not assert: plain imports use the bytecode stage_checks compiled.
-        "--assert=plain",
+        # One line per failure (the student's file:line and the error): pytest's long and short tracebacks parse
+        # every frame's source, 0.2 s for the template's failures, and the student's message already says what
+        # is wrong. Not --tb=no: the captured output only reaches stdout through the failure reports.
+        "--assert=plain", "--tb=line",
         f"--grader-artifacts={job.artifacts}", "--grader-visibility=all", f"--grader-device={job.device}",
         f"--grader-data-root={job.data_root}", f"--grader-challenge={job.challenge}",
     ]
