@@ -72,13 +72,20 @@ def verdict_of(judgement: Callable[[], None]) -> Verdict:
 
 def judge_checks(modules: list[ModuleType], names: list[str], evidence: Evidence) -> dict[str, Verdict]:
     """The grader's verdict on each named check; a check with no way to be judged here fails."""
-    verdicts = {}
     with exclusive_random_state():
-        for name in names:
-            judgement = _judgement(modules, name, evidence)
-            verdicts[name] = verdict_of(judgement) if judgement else (
-                False, "the grader has no way to verify this check outside your code's process.")
-    return verdicts
+        return {name: _verdict(modules, name, evidence) for name in names}
+
+
+def all_judged_correct(modules: list[ModuleType], names: list[str], evidence: Evidence) -> bool:
+    """Whether the grader's verdicts pass every named check: for a judge whose demands rest on other checks
+    (called from inside a judgement, which already holds the random generators)."""
+    return all(_verdict(modules, name, evidence)[0] for name in names)
+
+
+def _verdict(modules: list[ModuleType], name: str, evidence: Evidence) -> Verdict:
+    judgement = _judgement(modules, name, evidence)
+    return verdict_of(judgement) if judgement else (
+        False, "the grader has no way to verify this check outside your code's process.")
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ import torch
 F = TypeVar("F", bound=Callable[..., object])
 # Each observation's own time limit: a hang costs the hidden checks that needed it, not the others.
 OBSERVATION_TIMEOUT_S = 120
+MAX_BUILT = 10  # networks recorded per call: a loop building thousands costs its check, not the report's size
 
 
 class ObservationTimeout(BaseException):
@@ -67,8 +68,52 @@ def observe_all(requests: list[dict[str, object]], module: ModuleType, mnist_roo
                 kwargs = dict(request["kwargs"])  # type: ignore[call-overload]
                 observations[replica_key(**kwargs)] = describe(module.build_model(**kwargs))
             elif request["kind"] == "call":
-                observations[str(request["key"])] = plain_data(perform_call(request, module, mnist_root, device))
+                observations.update(observe_call(request, module, mnist_root, device))
     return observations
+
+
+def observe_call(request: dict[str, object], module: ModuleType, mnist_root: Path, device: torch.device
+                 ) -> dict[str, object]:
+    """What the call returned, under the request's key, and every network the student's `build_model` built
+    during the call, described as built and as the call left it, under key + ":built": the rows a function
+    returns are only claims, the networks it trained are evidence."""
+    from grader.replica import describe
+
+    with models_built(module) as built:
+        result = perform_call(request, module, mnist_root, device)
+    key = str(request["key"])
+    pairs = []
+    for model, initial in built:
+        with contextlib.suppress(Exception):  # a network that no longer runs is missing; its check says so
+            pairs.append({"initial": initial, "final": describe(model)})
+    return {key: plain_data(result), f"{key}:built": pairs}
+
+
+@contextlib.contextmanager
+def models_built(module: ModuleType) -> Iterator[list[tuple[torch.nn.Module, dict[str, object]]]]:
+    """The networks `module.build_model` returns while the block runs (at most MAX_BUILT), each with its
+    description when built. The student's code calls build_model by its global name, so replacing the module's
+    attribute sees every call, whatever the code later does with the network or the data."""
+    from grader.replica import describe
+
+    built: list[tuple[torch.nn.Module, dict[str, object]]] = []
+    original = getattr(module, "build_model", None)
+    if not callable(original):
+        yield built
+        return
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        model = original(*args, **kwargs)
+        if isinstance(model, torch.nn.Module) and len(built) < MAX_BUILT:
+            with contextlib.suppress(Exception):  # describing runs the network once, in eval mode, on no data
+                built.append((model, describe(model)))
+        return model
+
+    module.build_model = recorded  # type: ignore[attr-defined]
+    try:
+        yield built
+    finally:
+        module.build_model = original  # type: ignore[attr-defined]
 
 
 def perform_call(request: dict[str, object], module: ModuleType, mnist_root: Path, device: torch.device) -> object:

@@ -1,21 +1,29 @@
-"""Calibrate the MNIST accuracy check on the reference solution over many seeds.
+"""Calibrate the MNIST accuracy check, and compare_hidden_sizes' floor, on the reference solution over many seeds.
 
 Usage: python scripts/calibrate_accuracy.py [--seeds 12] [--device auto] [--out checks/hw1_bn_mlp/CALIBRATION.md]
-Prints a Markdown table (one row per seed, accuracy after each grading epoch) and writes it to --out.
+    [--hidden-out solutions/hw1_bn_mlp/CALIBRATION-hidden.md]
+Prints Markdown tables (one row per seed) and writes them: the accuracy after each grading epoch to --out, which
+students get with the checks; the accuracy of the grader's copy of each network the hidden compare_hidden_sizes
+check sees trained to --hidden-out, beside the solution, which students never get.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import platform
+import statistics
+import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import torch
 
-from grader.data import ensure_mnist
-from grader.determinism import resolve_device
+from grader.data import ensure_mnist, load_mnist_tensors
+from grader.determinism import resolve_device, seed_everything
 from grader.mnist_training import GRADING_EPOCHS, train_and_evaluate
+from grader.observe import observe_call
 from grader.runner import PROJECT_ROOT
 from grader.submission import import_submission
 
@@ -27,6 +35,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=12)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "checks" / "hw1_bn_mlp" / "CALIBRATION.md")
+    parser.add_argument("--hidden-out", type=Path,
+                        default=PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "CALIBRATION-hidden.md")
     args = parser.parse_args()
     device, root = resolve_device(args.device), ensure_mnist(None)
     reference = import_submission(REFERENCE, "hw1_reference")
@@ -53,6 +63,39 @@ def main() -> None:
     ])
     args.out.write_text(text, encoding="utf-8")
     print(text)
+    hidden = "\n".join(compare_section(reference, root, device, args.seeds))
+    args.hidden_out.write_text(hidden, encoding="utf-8")
+    print(hidden)
+
+
+def compare_section(reference: ModuleType, root: Path, device: torch.device, seeds: int) -> list[str]:
+    """The floor of compare_hidden_sizes: the accuracy of the grader's copy of each network the call trained."""
+    sys.path.insert(0, str(PROJECT_ROOT / "checks" / "hw1_bn_mlp"))
+    compare = importlib.import_module("check_4_compare")
+    images, labels = (t[:compare.COMPARE_CALL["test_size"]] for t in load_mnist_tensors(root, train=False))
+    rows = ["| seed | " + " | ".join(f"config {c}" for c in compare.CONFIGS) + " |", "|" + "---|" * 3]
+    accuracies = []
+    for seed in range(seeds):
+        seed_everything(seed)
+        observed = observe_call(compare.COMPARE_CALL, reference, root, device)
+        found = [compare.accuracy_of(compare.network_for(c, observed["compare_rows:built"])[1], images, labels)
+                 for c in compare.CONFIGS]
+        accuracies += found
+        rows.append(f"| {seed} | " + " | ".join(f"{a:.3f}" for a in found) + " |")
+        print(rows[-1], flush=True)
+    mean, spread = statistics.mean(accuracies), statistics.stdev(accuracies)
+    return [
+        "# Calibration of the hidden `compare_hidden_sizes` check: the grader's copies of the networks it trained",
+        "", f"Produced by `python scripts/calibrate_accuracy.py` (device {device}).", "",
+        (f"One epoch on the first {compare.COMPARE_CALL['train_size']} training images (lr 0.1), accuracy on the "
+         f"first {compare.COMPARE_CALL['test_size']} test images, {seeds} seeds."), "",
+        *rows, "",
+        (f"Worst: {min(accuracies):.3f}; mean {mean:.3f}, standard deviation {spread:.3f}. The floor "
+         f"(`COMPARE_MIN_ACCURACY` = {compare.COMPARE_MIN_ACCURACY}) sits "
+         f"{(mean - compare.COMPARE_MIN_ACCURACY) / spread:.0f} standard deviations below the mean: under a normal "
+         "approximation a correct solution falls below it with probability far under 1e-6. An untrained network "
+         "gets about 0.1."), "",
+    ]
 
 
 if __name__ == "__main__":

@@ -63,7 +63,42 @@ def test_calls_get_loaders_for_their_loader_arguments_and_send_plain_data(monkey
     request = {"kind": "call", "function": "compare", "key": "rows", "args": [[(1, 2)], "$train_loader", "$test_loader"],
                "kwargs": {"epochs": 1, "lr": 0.1}}
     seen = observe.observe_all([request], student(compare=compare), Path("/x"), torch.device("cpu"))
-    assert seen == {"rows": [{"hidden": [1, 2], "loaders": ["TRAIN", "TEST"], "cost": 0.5, "lr": 0.1}]}
+    assert seen == {"rows": [{"hidden": [1, 2], "loaders": ["TRAIN", "TEST"], "cost": 0.5, "lr": 0.1}],
+                    "rows:built": []}
+
+
+def test_the_networks_build_model_builds_during_a_call_are_described_as_built_and_as_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the call then does with them or with the data: the rows are claims, the networks evidence."""
+    monkeypatch.setattr("grader.mnist_training.mnist_loaders", lambda *_a, **_k: ("TRAIN", "TEST"))
+    module = ModuleType("hw1_bn_mlp")
+    exec(STUDENT_WHO_TRAINS, vars(module))  # noqa: S102 - a student's module, as import_submission makes one
+    original = module.build_model
+    request = {"kind": "call", "function": "compare", "key": "rows", "args": [[(5, 6), (7, 8)], "$train_loader",
+                                                                             "$test_loader"], "kwargs": {}}
+    pairs = observe.observe_call(request, module, Path("/x"), torch.device("cpu"))["rows:built"]
+    assert [[m.out_features for m in rebuild(p["final"]).layers if isinstance(m, nn.Linear)] for p in pairs] == [
+        [5, 10], [7, 10]]
+    for pair in pairs:
+        initial, final = rebuild(pair["initial"]), rebuild(pair["final"])
+        torch.testing.assert_close(final.layers[0].weight, initial.layers[0].weight + 1.0)
+    assert module.build_model is original  # put back after the call
+
+
+STUDENT_WHO_TRAINS = """
+import torch
+from torch import nn
+
+def build_model(hidden=(100, 100), p=0.3):
+    return nn.Sequential(nn.Linear(784, hidden[0]), nn.ReLU(), nn.Dropout(p), nn.Linear(hidden[0], 10))
+
+def compare(configs, train_loader, test_loader, device="cpu"):
+    for hidden in configs:
+        model = build_model(hidden)
+        with torch.no_grad():
+            model[0].weight.add_(1.0)  # what training does, as far as the capture can tell
+    return []
+"""
 
 
 def test_an_observation_that_fails_or_hangs_is_missing_and_the_others_are_made(monkeypatch: pytest.MonkeyPatch) -> None:

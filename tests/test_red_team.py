@@ -551,16 +551,12 @@ def expected_failures(bug: str, names: list[str]) -> set[str]:
 
 # ----------------------------------------------------------------------------------------------- tests
 
-# Attacks that still get through, each an open hole the grader must close (strict: the day one is closed,
-# its test passes, xfail fails, and this entry must go). The child's verdicts can be forged by code that
-# reaches into its own process (the monkeypatch attacks and this one do), but every check is judged again by
-# the grader from what the child observed (grader/judging.py), which only correct code produces; but one.
-KNOWN_HOLES = {
-    "forge_results_stolen_nonce": "compare_hidden_sizes is judged from the rows the student's function returns, "
-                                  "and rows of the right sizes can be written without training anything",
-}
-# The checks whose verdict a forger gets by writing plausible observations, without the homework.
-JUDGED_FROM_CLAIMS = {"compare_hidden_sizes"}
+# Attacks that still get through, each an open hole the grader must close, by name and why (each becomes a
+# strict xfail: the day one is closed, its test passes, xfail fails, and its entry must go). None today: the
+# child's verdicts can be forged by code that reaches into its own process (the monkeypatch attacks and
+# forge_results_stolen_nonce do), but every check is judged again by the grader from what the child
+# observed (grader/judging.py), which only correct code produces.
+KNOWN_HOLES: dict[str, str] = {}
 
 
 def known(values: list[str], holes: dict[str, str]) -> list[object]:
@@ -648,17 +644,6 @@ def test_attack_earns_nothing_it_did_not_earn(batches: dict[str, Batch], attack:
     print(f"\n{attack}: {hostile.points:g}/{hostile.max_points:g} ({hostile.duration_s:.1f} s); "
           f"without the attack: {sum(bound.values()):g}")
     assert not gained(hostile, bound), f"{attack} gained points: {gained(hostile, bound)}\n{describe(hostile)}"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("attack", sorted(KNOWN_HOLES))
-def test_in_process_forgery_gains_only_checks_judged_from_claims(batches: dict[str, Batch], attack: str) -> None:
-    """The open holes above forge the child's verdicts and write their own observations; the grader's verdicts
-    hold them to what correct code observes, but for the checks judged from what a function merely claims."""
-    hostile, bound = hostile_and_bound(batches, attack)
-    forged = set(gained(hostile, bound))
-    assert forged, f"{attack} no longer forges anything: take it out of KNOWN_HOLES\n{describe(hostile)}"
-    assert forged <= JUDGED_FROM_CLAIMS, f"{attack} gained {sorted(forged - JUDGED_FROM_CLAIMS)}\n{describe(hostile)}"
 
 
 @pytest.mark.slow

@@ -12,12 +12,16 @@ from pathlib import Path
 
 import pytest
 import torch
+from catalogue import SOLUTION
 from torch import nn
 
 from grader.data import ensure_mnist
+from grader.determinism import seed_everything
 from grader.judging import replica_key
-from grader.replica import describe
+from grader.observe import observe_call
+from grader.replica import describe, rebuild
 from grader.runner import suite_dir
+from grader.submission import import_submission
 from grader.suite import load_suite
 
 SUITE = load_suite(suite_dir("hw1_bn_mlp"))  # loading it puts the checks folder on sys.path
@@ -152,3 +156,33 @@ def test_optimizer_recomputed_from_its_first_steps() -> None:
         assert not ok and message
     ok, _ = verdict({"optimizer_steps": "Adam, honestly"}, "optimizer")
     assert not ok
+
+
+def test_compare_rows_pass_only_with_networks_that_were_built_and_learned() -> None:
+    """Rows are claims: the grader checks them against its copies of the networks the call built through
+    build_model, which must have the row's sizes, have changed since built, and have learned something."""
+    compare = importlib.import_module("check_4_compare")
+    root = ensure_mnist(None, log=lambda _: None)
+    reference = import_submission(SOLUTION, "hw1_reference_for_compare")
+    seed_everything(0)
+    honest = observe_call(compare.COMPARE_CALL, reference, root, torch.device("cpu"))
+
+    def judged(observed: dict[str, object]) -> tuple[bool, str]:
+        assert VERIFY is not None
+        return VERIFY(observed, root, 0, ["compare_hidden_sizes"])[0]["compare_hidden_sizes"]
+
+    assert judged(honest) == (True, "")
+    rows, built = honest["compare_rows"], honest["compare_rows:built"]
+    assert "built no network" in judged({"compare_rows": rows})[1]  # what a forger writes most easily
+    as_built = [{"initial": pair["initial"], "final": pair["initial"]} for pair in built]  # type: ignore[union-attr]
+    assert "was not trained" in judged({"compare_rows": rows, "compare_rows:built": as_built})[1]
+    nudged = []
+    for pair in built:  # type: ignore[union-attr]
+        network = rebuild(pair["initial"])
+        with torch.no_grad():
+            for parameter in network.parameters():
+                parameter.add_(0.01)
+        nudged.append({"initial": pair["initial"], "final": describe(network)})
+    assert "did not learn" in judged({"compare_rows": rows, "compare_rows:built": nudged})[1]
+    swapped = [{"initial": b["initial"], "final": a["final"]} for a, b in zip(built, built[::-1])]  # type: ignore[arg-type]
+    assert "built no network" in judged({"compare_rows": rows, "compare_rows:built": swapped})[1]  # not one network

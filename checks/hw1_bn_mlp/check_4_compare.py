@@ -1,43 +1,105 @@
-"""Q1-2: one consistent row per hidden-size configuration."""
+"""Q1-2: one consistent row per hidden-size configuration, from networks that were built and trained."""
 
 # Every check of this file is hidden: the whole file is left out of the student release.
 ### BEGIN HIDDEN
 from __future__ import annotations
 
+import contextlib
+import importlib
 import math
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 import torch
+from torch import nn
 
 from grader.checking import require
-from grader.judging import Evidence
-from grader.observe import observed, perform_call, plain_data
+from grader.data import load_mnist_tensors
+from grader.judging import Evidence, all_judged_correct
+from grader.nn_probes import layer_sequence
+from grader.observe import observe_call, observed
+from grader.replica import Replica, probe_batch, rebuild
 
 CONFIGS = [(32, 16), (20, 30)]
-
 
 # One epoch on the first 2000 training images, tested on the first 500 test images.
 COMPARE_CALL = {"function": "compare_hidden_sizes", "key": "compare_rows", "train_size": 2000, "test_size": 500,
                 "args": [CONFIGS, "$train_loader", "$test_loader"], "kwargs": {"epochs": 1, "lr": 0.1}}
+# The reference's networks get 0.58-0.73 of those test images right (solutions/hw1_bn_mlp/CALIBRATION-hidden.md),
+# an untrained one about 0.1: the floor asks only that something was learned.
+COMPARE_MIN_ACCURACY = 0.25
+# A row's test_accuracy and the grader's own evaluation of the same network may differ by a few near-tie
+# images (the grader's copy runs with other thread counts): 5 of the 500.
+ACCURACY_TOLERANCE = 0.01
+# The checks whose bugs change the accuracy evaluate reports: while the grader's verdicts fail one of them, that
+# bug already costs its own check, and a row's accuracy is not held to the grader's. (Not so for training: the
+# networks must have learned whatever the reason they did not, or rows and networks could be made up by a
+# submission that fails everything else; a bug that wrecks training costs mnist_accuracy the same way.)
+EVALUATION_CHECKS = ["evaluate_mode", "evaluate_accuracy", "evaluate_scale"]
 
 
 @pytest.mark.points(2, visibility="hidden")
 @pytest.mark.timeout(120)
 @observed(calls=[COMPARE_CALL])
 def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device,
-                               artifacts: dict[str, object]) -> None:
-    """compare_hidden_sizes returns one row per config with matching layer sizes and numbers in range."""
-    rows = perform_call(COMPARE_CALL, submission, mnist_root, device)
-    artifacts["compare_rows"] = plain_data(rows)
-    require_rows(rows)
+                               artifacts: dict[str, object], challenge: int) -> None:
+    """compare_hidden_sizes trains one network per config, built with build_model, and returns one row for
+    each: its layer sizes, a finite cost and the accuracy evaluate gives that network."""
+    artifacts.update(observe_call(COMPARE_CALL, submission, mnist_root, device))
+    judge_compare_hidden_sizes(Evidence(artifacts, mnist_root, challenge))
 
 
 def judge_compare_hidden_sizes(evidence: Evidence) -> None:
-    """The same checks of the rows, in the grader's process. Rows are only numbers a function returned: this
-    verdict holds a forger to rows of the right shape, not to having trained anything."""
-    require_rows(evidence.get("compare_rows"))
+    """The rows, checked against the grader's copies of the networks the call built and trained."""
+    rows = evidence.get("compare_rows")
+    require_rows(rows)
+    built = evidence.get("compare_rows:built")
+    if not isinstance(built, list):
+        built = []
+    modules = [importlib.import_module(name) for name in ("check_1_model", "check_3_training")]
+    evaluation_judged = all_judged_correct(modules, EVALUATION_CHECKS, evidence)
+    images, labels = (t[:COMPARE_CALL["test_size"]] for t in load_mnist_tensors(evidence.mnist_root, train=False))
+    for (h1, h2), row in zip(CONFIGS, rows):  # type: ignore[arg-type]
+        initial, final = network_for((h1, h2), built)
+        require(final is not None, f"compare_hidden_sizes built no network with Linear layers 784 -> {h1} -> "
+                f"{h2} -> 10 through build_model: build each config's network with build_model(hidden=...).")
+        assert initial is not None and final is not None
+        require(any(not torch.equal(a, b) for a, b in zip(initial.state_dict().values(),
+                                                          final.state_dict().values())),
+                f"the network compare_hidden_sizes built for {(h1, h2)} was not trained: its weights and "
+                "BatchNorm statistics are the ones build_model gave it.")
+        accuracy = accuracy_of(final, images, labels)
+        require(accuracy >= COMPARE_MIN_ACCURACY, f"the grader's copy of the network compare_hidden_sizes trained "
+                f"for {(h1, h2)} gets {accuracy:.3f} of the test images right, below {COMPARE_MIN_ACCURACY}: it did "
+                "not learn (is train_epoch right?).")
+        if evaluation_judged:
+            require(abs(float(row["test_accuracy"]) - accuracy) <= ACCURACY_TOLERANCE,  # type: ignore[index]
+                    f"the row for {(h1, h2)} says test_accuracy {float(row['test_accuracy']):.3f}, but the network "  # type: ignore[index]
+                    f"trained for it gets {accuracy:.3f} on test_loader: report evaluate() of that network.")
+
+
+def network_for(hidden: tuple[int, int], built: list[object]) -> tuple[Replica | None, Replica | None]:
+    """The grader's copies (as built, as trained) of the first network built with the config's Linear sizes."""
+    want = [(784, hidden[0]), (hidden[0], hidden[1]), (hidden[1], 10)]
+    for pair in built:
+        with contextlib.suppress(Exception):  # a description that cannot be rebuilt is no evidence
+            initial, final = rebuild(pair["initial"]), rebuild(pair["final"])  # type: ignore[index]
+            linears = layer_sequence(final.eval(), probe_batch(), (nn.Linear,))  # eval: BatchNorm keeps its statistics
+            if [(m.in_features, m.out_features) for m in linears] == want and same_shapes(initial, final):
+                return initial, final
+    return None, None
+
+
+def same_shapes(first: nn.Module, second: nn.Module) -> bool:
+    """One network as built and as trained: the same tensors, of the same shapes."""
+    a, b = first.state_dict(), second.state_dict()
+    return a.keys() == b.keys() and all(a[key].shape == b[key].shape for key in a)
+
+
+def accuracy_of(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    with torch.no_grad():
+        return float((model.eval()(images.view(len(images), -1)).argmax(dim=1) == labels).float().mean())
 
 
 def require_rows(rows: object) -> None:

@@ -3,11 +3,12 @@
 Attack: no homework at all. The plugin removes the nonce from the environment before student code runs, but
 keeps it in its Collector object, in the same process as the student's code. At import, find that object
 with `gc`, read its nonce and result path, write a full-marks result file with the right nonce, write an
-artifacts file with what can be made up without the homework (Xavier weights of the right shapes, and rows
-for compare_hidden_sizes with the sizes the hidden check asks for, read from the job the grading process was
-given), and exit before pytest writes the real results.
-Expected: every check scores 0 (the submission implements nothing), but compare_hidden_sizes: the grader's
-verdict on it only checks the rows, which anyone can write (a known hole, see KNOWN_HOLES).
+artifacts file with what can be made up without the homework (Xavier weights of the right shapes; rows for
+compare_hidden_sizes with the sizes the hidden check asks for, read from the job the grading process was given;
+and, for each row, a network of those sizes described as built and as "trained", its weights nudged), and exit
+before pytest writes the real results.
+Expected: every check scores 0 (the submission implements nothing). compare_hidden_sizes too: the grader
+checks the rows against its own copies of the networks, which have learned nothing.
 """
 
 import ast
@@ -38,5 +39,19 @@ _rt_job = next(o for o in gc.get_objects() if type(o).__name__ == "Job" and hasa
 _rt_configs = next(r["args"][0] for r in _rt_job.observations if r.get("key") == "compare_rows")
 _rt_rows = [{"hidden": [h1, h2], "linear_shapes": [[784, h1], [h1, h2], [h2, 10]], "batchnorm_features": [h1, h2],
             "train_cost": 0.5, "test_accuracy": 0.9} for h1, h2 in _rt_configs]
-torch.save({"initial_linear_weights": _rt_weights, "compare_rows": _rt_rows}, "artifacts.pt")
+# The grader's own describer: its package is readable in the sandbox.
+from grader.replica import describe
+
+_rt_built = []
+for _rt_h1, _rt_h2 in _rt_configs:
+    _rt_net = torch.nn.Sequential(torch.nn.Linear(784, _rt_h1), torch.nn.BatchNorm1d(_rt_h1), torch.nn.ReLU(),
+                                  torch.nn.Dropout(0.3), torch.nn.Linear(_rt_h1, _rt_h2), torch.nn.BatchNorm1d(_rt_h2),
+                                  torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(_rt_h2, 10))
+    _rt_initial = describe(_rt_net)
+    with torch.no_grad():
+        for _rt_param in _rt_net.parameters():
+            _rt_param.add_(0.01)  # "trained"
+    _rt_built.append({"initial": _rt_initial, "final": describe(_rt_net)})
+torch.save({"initial_linear_weights": _rt_weights, "compare_rows": _rt_rows, "compare_rows:built": _rt_built},
+           "artifacts.pt")
 os._exit(0)
