@@ -1,10 +1,11 @@
 """Calibrate the MNIST accuracy check, and compare_hidden_sizes' floor, on the reference solution over many seeds.
 
 Usage: python scripts/calibrate_accuracy.py [--seeds 12] [--device auto] [--out checks/hw1_bn_mlp/CALIBRATION.md]
-    [--hidden-out solutions/hw1_bn_mlp/CALIBRATION-hidden.md]
+    [--hidden-out docs/calibration-hidden-checks.md]
 Prints Markdown tables (one row per seed) and writes them: the accuracy after each grading epoch to --out, which
 students get with the checks; the accuracy of the grader's copy of each network the hidden compare_hidden_sizes
-check sees trained to --hidden-out, beside the solution, which students never get.
+check sees trained to --hidden-out, in docs/, which no release copies (solutions/ would: its folder is the
+template's source).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "checks" / "hw1_bn_mlp" / "CALIBRATION.md")
     parser.add_argument("--hidden-out", type=Path,
-                        default=PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "CALIBRATION-hidden.md")
+                        default=PROJECT_ROOT / "docs" / "calibration-hidden-checks.md")
     args = parser.parse_args()
     device, root = resolve_device(args.device), ensure_mnist(None)
     reference = import_submission(REFERENCE, "hw1_reference")

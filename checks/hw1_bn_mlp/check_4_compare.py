@@ -26,7 +26,7 @@ CONFIGS = [(32, 16), (20, 30)]
 # One epoch on the first 2000 training images, tested on the first 500 test images.
 COMPARE_CALL = {"function": "compare_hidden_sizes", "key": "compare_rows", "train_size": 2000, "test_size": 500,
                 "args": [CONFIGS, "$train_loader", "$test_loader"], "kwargs": {"epochs": 1, "lr": 0.1}}
-# The reference's networks get 0.58-0.73 of those test images right (solutions/hw1_bn_mlp/CALIBRATION-hidden.md),
+# The reference's networks get 0.58-0.73 of those test images right (docs/calibration-hidden-checks.md),
 # an untrained one about 0.1: the floor asks only that something was learned.
 COMPARE_MIN_ACCURACY = 0.25
 # A row's test_accuracy and the grader's own evaluation of the same network may differ by a few near-tie
