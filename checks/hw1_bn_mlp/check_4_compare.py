@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from grader.checking import require
+from grader.checking import fail, require
 from grader.data import load_mnist_tensors
 from grader.judging import Evidence, all_judged_correct
 from grader.nn_probes import layer_sequence
@@ -52,15 +52,14 @@ def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device:
 
 def judge_compare_hidden_sizes(evidence: Evidence) -> None:
     """The rows, checked against the grader's copies of the networks the call built and trained."""
-    rows = evidence.get("compare_rows")
-    require_rows(rows)
+    rows = require_rows(evidence.get("compare_rows"))
     built = evidence.get("compare_rows:built")
     if not isinstance(built, list):
         built = []
     modules = [importlib.import_module(name) for name in ("check_1_model", "check_3_training")]
     evaluation_judged = all_judged_correct(modules, EVALUATION_CHECKS, evidence)
     images, labels = (t[:COMPARE_CALL["test_size"]] for t in load_mnist_tensors(evidence.mnist_root, train=False))
-    for (h1, h2), row in zip(CONFIGS, rows):  # type: ignore[arg-type]
+    for (h1, h2), row in zip(CONFIGS, rows):
         initial, final = network_for((h1, h2), built)
         require(final is not None, f"compare_hidden_sizes built no network with Linear layers 784 -> {h1} -> "
                 f"{h2} -> 10 through build_model: build each config's network with build_model(hidden=...).")
@@ -73,10 +72,11 @@ def judge_compare_hidden_sizes(evidence: Evidence) -> None:
         require(accuracy >= COMPARE_MIN_ACCURACY, f"the grader's copy of the network compare_hidden_sizes trained "
                 f"for {(h1, h2)} gets {accuracy:.3f} of the test images right, below {COMPARE_MIN_ACCURACY}: it did "
                 "not learn (is train_epoch right?).")
+        claimed = float(row["test_accuracy"])  # type: ignore[arg-type]  # require_rows checked it converts
         if evaluation_judged:
-            require(abs(float(row["test_accuracy"]) - accuracy) <= ACCURACY_TOLERANCE,  # type: ignore[index]
-                    f"the row for {(h1, h2)} says test_accuracy {float(row['test_accuracy']):.3f}, but the network "  # type: ignore[index]
-                    f"trained for it gets {accuracy:.3f} on test_loader: report evaluate() of that network.")
+            require(abs(claimed - accuracy) <= ACCURACY_TOLERANCE, f"the row for {(h1, h2)} says test_accuracy "
+                    f"{claimed:.3f}, but the network trained for it gets {accuracy:.3f} on test_loader: report "
+                    "evaluate() of that network.")
 
 
 def network_for(hidden: tuple[int, int], built: list[object]) -> tuple[Replica | None, Replica | None]:
@@ -102,12 +102,13 @@ def accuracy_of(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) ->
         return float((model.eval()(images.view(len(images), -1)).argmax(dim=1) == labels).float().mean())
 
 
-def require_rows(rows: object) -> None:
+def require_rows(rows: object) -> list[dict[str, object]]:
     __tracebackhide__ = True
-    require(isinstance(rows, list) and len(rows) == len(CONFIGS),
-            f"compare_hidden_sizes should return a list of {len(CONFIGS)} rows, one per config.")
-    for (h1, h2), row in zip(CONFIGS, rows):  # type: ignore[arg-type]
-        require(isinstance(row, dict), "each row should be a dict.")
+    if not isinstance(rows, list) or len(rows) != len(CONFIGS):
+        fail(f"compare_hidden_sizes should return a list of {len(CONFIGS)} rows, one per config.")
+    for (h1, h2), row in zip(CONFIGS, rows):
+        if not isinstance(row, dict):
+            fail("each row should be a dict.")
         require(tuple(row.get("hidden", ())) == (h1, h2), f"row for {(h1, h2)} says hidden={row.get('hidden')}.")
         shapes = [tuple(s) for s in row.get("linear_shapes", [])]
         require(shapes == [(784, h1), (h1, h2), (h2, 10)], f"row for {(h1, h2)} trained Linear layers {shapes}.")
@@ -116,4 +117,5 @@ def require_rows(rows: object) -> None:
         cost, accuracy = float(row.get("train_cost", math.nan)), float(row.get("test_accuracy", math.nan))
         require(math.isfinite(cost) and cost >= 0, f"row for {(h1, h2)} has train_cost {cost}.")
         require(0.0 <= accuracy <= 1.0, f"row for {(h1, h2)} has test_accuracy {accuracy}, not in 0..1.")
+    return rows
 ### END HIDDEN
