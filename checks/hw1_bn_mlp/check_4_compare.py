@@ -80,9 +80,10 @@ def judge_compare_hidden_sizes(evidence: Evidence) -> None:
 
 
 def network_for(hidden: tuple[int, int], built: list[object]) -> tuple[Replica | None, Replica | None]:
-    """The grader's copies (as built, as trained) of the first network built with the config's Linear sizes."""
+    """The grader's copies (as built, as trained) of the last network built with the config's Linear sizes:
+    a network built for a look before the one trained (say, to print a summary) is not the one reported."""
     want = [(784, hidden[0]), (hidden[0], hidden[1]), (hidden[1], 10)]
-    for pair in built:
+    for pair in reversed(built):
         with contextlib.suppress(Exception):  # a description that cannot be rebuilt is no evidence
             initial, final = rebuild(pair["initial"]), rebuild(pair["final"])  # type: ignore[index]
             linears = layer_sequence(final.eval(), probe_batch(), (nn.Linear,))  # eval: BatchNorm keeps its statistics
