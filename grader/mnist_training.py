@@ -61,9 +61,10 @@ _datasets: dict[tuple[Path, bool], torchvision.datasets.MNIST] = {}
 
 
 @torch.no_grad()
-def confusion_of_model(model: torch.nn.Module, root: Path) -> list[list[int]]:
-    """MNIST test confusion matrix (rows: true digit, columns: predicted) of `model` in eval mode."""
-    images, labels = load_mnist_tensors(root, train=False)
+def confusion_of_model(model: torch.nn.Module, root: Path, size: int | None = None) -> list[list[int]]:
+    """MNIST test confusion matrix (rows: true digit, columns: predicted) of `model` in eval mode, on the whole
+    test set or its first `size` images."""
+    images, labels = (t[:size] for t in load_mnist_tensors(root, train=False))
     predictions = model.eval()(images.view(-1, 784)).argmax(dim=1)
     matrix = torch.zeros(10, 10, dtype=torch.int64)
     matrix.index_put_((labels, predictions), torch.ones_like(labels), accumulate=True)

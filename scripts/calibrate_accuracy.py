@@ -21,7 +21,7 @@ from types import ModuleType
 
 import torch
 
-from grader.data import ensure_mnist, load_mnist_tensors
+from grader.data import ensure_mnist
 from grader.determinism import resolve_device, seed_everything
 from grader.mnist_training import GRADING_EPOCHS, train_and_evaluate
 from grader.observe import observe_call
@@ -73,13 +73,12 @@ def compare_section(reference: ModuleType, root: Path, device: torch.device, see
     """The floor of compare_hidden_sizes: the accuracy of the grader's copy of each network the call trained."""
     sys.path.insert(0, str(PROJECT_ROOT / "checks" / "hw1_bn_mlp"))
     compare = importlib.import_module("check_4_compare")
-    images, labels = (t[:compare.COMPARE_CALL["test_size"]] for t in load_mnist_tensors(root, train=False))
     rows = ["| seed | " + " | ".join(f"config {c}" for c in compare.CONFIGS) + " |", "|" + "---|" * 3]
     accuracies = []
     for seed in range(seeds):
         seed_everything(seed)
         observed = observe_call(compare.COMPARE_CALL, reference, root, device)
-        found = [compare.accuracy_of(compare.network_for(c, observed["compare_rows:built"])[1], images, labels)
+        found = [compare.test_accuracy(compare.network_for(c, observed["compare_rows:built"])[1], root)
                  for c in compare.CONFIGS]
         accuracies += found
         rows.append(f"| {seed} | " + " | ".join(f"{a:.3f}" for a in found) + " |")

@@ -15,8 +15,8 @@ import torch
 from torch import nn
 
 from grader.checking import fail, require
-from grader.data import load_mnist_tensors
 from grader.judging import Evidence, all_judged_correct
+from grader.mnist_training import accuracy_of, confusion_of_model
 from grader.nn_probes import layer_sequence
 from grader.observe import observe_call, observed
 from grader.replica import Replica, probe_batch, rebuild
@@ -24,7 +24,9 @@ from grader.replica import Replica, probe_batch, rebuild
 CONFIGS = [(32, 16), (20, 30)]
 
 # One epoch on the first 2000 training images, tested on the first 500 test images.
-COMPARE_CALL = {"function": "compare_hidden_sizes", "key": "compare_rows", "train_size": 2000, "test_size": 500,
+COMPARE_TEST_SIZE = 500
+COMPARE_CALL = {"function": "compare_hidden_sizes", "key": "compare_rows", "train_size": 2000,
+                "test_size": COMPARE_TEST_SIZE,
                 "args": [CONFIGS, "$train_loader", "$test_loader"], "kwargs": {"epochs": 1, "lr": 0.1}}
 # The reference's networks get 0.58-0.73 of those test images right (docs/calibration-hidden-checks.md),
 # an untrained one about 0.1: the floor asks only that something was learned.
@@ -58,17 +60,16 @@ def judge_compare_hidden_sizes(evidence: Evidence) -> None:
         built = []
     modules = [importlib.import_module(name) for name in ("check_1_model", "check_3_training")]
     evaluation_judged = all_judged_correct(modules, EVALUATION_CHECKS, evidence)
-    images, labels = (t[:COMPARE_CALL["test_size"]] for t in load_mnist_tensors(evidence.mnist_root, train=False))
     for (h1, h2), row in zip(CONFIGS, rows):
         initial, final = network_for((h1, h2), built)
-        require(final is not None, f"compare_hidden_sizes built no network with Linear layers 784 -> {h1} -> "
-                f"{h2} -> 10 through build_model: build each config's network with build_model(hidden=...).")
-        assert initial is not None and final is not None
+        if initial is None or final is None:
+            fail(f"compare_hidden_sizes built no network with Linear layers 784 -> {h1} -> {h2} -> 10 through "
+                 "build_model: build each config's network with build_model(hidden=...).")
         require(any(not torch.equal(a, b) for a, b in zip(initial.state_dict().values(),
                                                           final.state_dict().values())),
                 f"the network compare_hidden_sizes built for {(h1, h2)} was not trained: its weights and "
                 "BatchNorm statistics are the ones build_model gave it.")
-        accuracy = accuracy_of(final, images, labels)
+        accuracy = test_accuracy(final, evidence.mnist_root)
         require(accuracy >= COMPARE_MIN_ACCURACY, f"the grader's copy of the network compare_hidden_sizes trained "
                 f"for {(h1, h2)} gets {accuracy:.3f} of the test images right, below {COMPARE_MIN_ACCURACY}: it did "
                 "not learn (is train_epoch right?).")
@@ -98,9 +99,9 @@ def same_shapes(first: nn.Module, second: nn.Module) -> bool:
     return a.keys() == b.keys() and all(a[key].shape == b[key].shape for key in a)
 
 
-def accuracy_of(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-    with torch.no_grad():
-        return float((model.eval()(images.view(len(images), -1)).argmax(dim=1) == labels).float().mean())
+def test_accuracy(model: nn.Module, mnist_root: Path) -> float:
+    """`model`'s accuracy in eval mode on the test images the call's test_loader holds."""
+    return accuracy_of(confusion_of_model(model, mnist_root, size=COMPARE_TEST_SIZE))
 
 
 def require_rows(rows: object) -> list[dict[str, object]]:
