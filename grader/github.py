@@ -10,7 +10,7 @@ import ast
 import re
 from pathlib import Path
 
-from grader.results import SuiteResult
+from grader.results import Run
 
 _LINE = re.compile(r"line (\d+) of your code")
 _FUNCTION = re.compile(r"^(\w+)\(\)")
@@ -33,8 +33,8 @@ def function_lines(path: Path) -> dict[str, int]:
     return {node.name: node.lineno for node in tree.body if isinstance(node, ast.FunctionDef)}
 
 
-def annotations(result: SuiteResult) -> list[str]:
-    path = Path(result.submission)
+def annotations(result: Run) -> list[str]:
+    path = Path(result.source)
     lines = function_lines(path)
     out = []
     for check in result.checks:
@@ -51,7 +51,7 @@ def annotations(result: SuiteResult) -> list[str]:
     return out
 
 
-def markdown_summary(result: SuiteResult) -> str:
+def markdown_summary(result: Run) -> str:
     rows = [f"### {result.assignment}: {result.points:g} of {result.max_points:g} points", "",
             "| check | points | result | message |", "| --- | --- | --- | --- |"]
     for check in result.checks:

@@ -11,11 +11,12 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from grader.results import CheckResult
+from grader.results import CheckResult, Run
+
+__all__ = ["Gradebook", "Run"]
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -54,29 +55,6 @@ CREATE TABLE IF NOT EXISTS check_results (
     PRIMARY KEY (run_id, name)
 );
 """
-
-
-@dataclass(frozen=True)
-class Run:
-    """One grading of one student's submission, as stored."""
-
-    student: str
-    assignment: str
-    source: str
-    sha256: str
-    suite_version: str
-    status: str
-    problem: str
-    points: float
-    max_points: float
-    graded_at: str
-    duration_s: float
-    checks: tuple[CheckResult, ...] = ()
-    device: str = ""
-    notes: tuple[str, ...] = ()
-    stdout: str = ""
-    stderr: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class Gradebook:

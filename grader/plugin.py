@@ -21,7 +21,8 @@ from grader.messages import student_message
 from grader.results import CheckResult
 
 collector_key = pytest.StashKey["Collector"]()
-_OWN_PROPERTIES = {"points", "visibility", "description", "status", "message"}
+hidden_removed_key = pytest.StashKey[int]()
+_OWN_PROPERTIES = {"points", "visibility", "description", "status", "message", "observation"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,15 +31,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grader-artifacts", metavar="PATH", help="write tensors the checks recorded to PATH")
     group.addoption("--submission", metavar="PATH", help="the student's .py or .ipynb to grade")
     group.addoption("--grader-device", default="auto", choices=["auto", "cpu", "cuda"])
-    group.addoption("--grader-data-root", metavar="DIR", default=None, help="MNIST root (default: cache)")
+    group.addoption("--grader-data-root", metavar="DIR", default=None, help="the data folder of the kits the assignment uses (default: their cache)")
     group.addoption("--grader-challenge", metavar="SEED", type=int, default=0,
                     help="the seed of the inputs the grader judges the checks' observations on")
     group.addoption(
         "--grader-visibility", default="all", choices=["visible", "all"],
         help="'visible' deselects hidden checks (what students run)",
     )
-    parser.addini("grader_hidden_checks", "hidden checks removed from this copy of the suite (a student "
-                  "release), counted in 'N hidden checks run at grading'", default="0")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,10 +45,35 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "points(n, visibility='visible'): the points a check is worth; 'hidden' checks "
         "run only at grading time",
     )
+    if config.getoption("--submission", default=None):
+        _register_suite_fixtures(config)
     if config.getoption("--grader-results", default=None):
         collector = Collector(Path(config.getoption("--grader-results")))
         config.stash[collector_key] = collector
         config.pluginmanager.register(collector, "grader-collector")
+
+
+def _register_suite_fixtures(config: pytest.Config) -> None:
+    """A grading run: the core's fixtures and those of the kits the suite's assignment.toml names."""
+    import importlib
+
+    import grader.fixtures
+    from grader.assignment import read_declaration
+    from grader.kits import kit
+
+    assignment = read_declaration(config.rootpath)
+    config.stash[grader.fixtures.assignment_key] = assignment
+    config.stash[hidden_removed_key] = assignment.hidden_checks
+    config.pluginmanager.register(grader.fixtures, "grader-fixtures")
+    for name in assignment.kits:
+        fixtures = getattr(kit(name), "FIXTURES", None)
+        if fixtures:
+            config.pluginmanager.register(importlib.import_module(fixtures), f"grader-kit-{name}")
+
+
+def is_observation(item: pytest.Item) -> bool:
+    """An observe_<name> function: the visible half of a hidden check, recording evidence, scoring nothing."""
+    return getattr(item, "originalname", item.name).startswith("observe_")
 
 
 def points_of(item: pytest.Item) -> tuple[float, str]:
@@ -63,15 +87,20 @@ def points_of(item: pytest.Item) -> tuple[float, str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--grader-visibility") != "visible":
+    if not config.getoption("--submission", default=None):
         return
-    hidden = [item for item in items if points_of(item)[1] == "hidden"]
-    if hidden:
-        config.hook.pytest_deselected(items=hidden)
-        items[:] = [item for item in items if item not in hidden]
-    if collector_key in config.stash:
-        removed = int(config.getini("grader_hidden_checks") or 0)
-        config.stash[collector_key].hidden_not_run = len(hidden) + removed
+    checks = {item.name.removeprefix("check_") for item in items if not is_observation(item)}
+    visible_only = config.getoption("--grader-visibility") == "visible"
+    hidden = [item for item in items if not is_observation(item) and points_of(item)[1] == "hidden"]
+    # A hidden check's observation runs only where the check is graded and its own body does not run.
+    dropped = [item for item in items if is_observation(item)
+               and (visible_only or item.name.removeprefix("observe_") in checks)]
+    dropped += hidden if visible_only else []
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+    if collector_key in config.stash and visible_only:
+        config.stash[collector_key].hidden_not_run = len(hidden) + config.stash.get(hidden_removed_key, 0)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -83,6 +112,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip().splitlines()
     report.user_properties += [
         ("points", points), ("visibility", visibility), ("description", doc[0] if doc else ""),
+        ("observation", is_observation(item)),
     ]
     if call.excinfo is not None and report.failed:
         status, message = student_message(call.excinfo, item)
@@ -101,6 +131,7 @@ class Collector:
         self.hidden_not_run = 0
         self._checks: dict[str, dict[str, Any]] = {}
         self._extras: dict[str, Any] = {}  # what checks recorded with record_property, for reports
+        self._observation_errors: dict[str, str] = {}  # hidden check -> why its observation failed
         # Taken before any student code runs: a one-time token the parent gave through the
         # environment (removed from it now), and a snapshot of what the verdicts rely on.
         self._nonce = os.environ.pop("GRADER_NONCE", "")
@@ -108,6 +139,11 @@ class Collector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
+        if props.get("observation"):  # the visible half of a hidden check: its failure explains the judge's
+            if report.failed:
+                name = report.nodeid.rsplit("::", 1)[-1].removeprefix("observe_")
+                self._observation_errors.setdefault(name, props.get("message", "the observation could not run"))
+            return
         check = self._checks.setdefault(report.nodeid, {
             "name": report.nodeid.rsplit("::", 1)[-1].removeprefix("check_"),
             "description": props.get("description", ""),
@@ -129,7 +165,7 @@ class Collector:
             for c in self._checks.values()
         ]
         data = {"checks": [asdict(r) for r in results], "hidden_not_run": self.hidden_not_run,
-                "extras": self._extras,
+                "extras": self._extras, "observation_errors": self._observation_errors,
                 "tampered": integrity.changed(self._snapshot), "nonce": self._nonce}
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")

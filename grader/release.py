@@ -28,7 +28,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from grader.runner import DEFAULT_CHECKS, PROJECT_ROOT, UsageError
+from grader.assignment import DECLARATION, DEFAULT_CHECKS, PROJECT_ROOT, UsageError
 
 FINGERPRINTS = "FINGERPRINTS.json"
 # Never part of a release, wherever they are found.
@@ -141,9 +141,9 @@ def released_checks(checks_dir: Path) -> dict[Path, bytes]:
     out: dict[Path, bytes] = {}
     for rel in _files(checks_dir):
         data = (checks_dir / rel).read_bytes()
-        if rel.name == "pytest.ini":  # students are told how many hidden checks run at grading
+        if rel.name == DECLARATION:  # students are told how many hidden checks run at grading
             hidden = len(hidden_check_names(checks_dir))
-            out[rel] = data.rstrip(b"\n") + f"\ngrader_hidden_checks = {hidden}\n".encode()
+            out[rel] = data.rstrip(b"\n") + f"\nhidden_checks = {hidden}  # left out of this copy\n".encode()
             continue
         if rel.suffix != ".py":
             out[rel] = data
@@ -158,8 +158,8 @@ def released_checks(checks_dir: Path) -> dict[Path, bytes]:
         if still_hidden:
             raise ReleaseError(f"{where}: hidden check(s) {', '.join(still_hidden)} not inside "
                                "### BEGIN HIDDEN / ### END HIDDEN markers: students would get them")
-        if rel.name.startswith("check_") and not checks:
-            continue  # every check of the file was hidden: the file is left out
+        if rel.name.startswith("check_") and not checks and "def observe_" not in source:
+            continue  # every check of the file was hidden, with nothing to observe for them: the file is left out
         # Dropped regions leave blank lines behind; a file ends with one newline.
         out[rel] = (source.rstrip() + "\n").encode("utf-8") if source != data.decode("utf-8") else data
     return out
@@ -190,16 +190,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the grader (once; reruns reinstall nothing)
 
-data: $(STAMP)  ## fetch and verify MNIST into the cache (once)
-\t$(BIN)/grader data
+data: $(STAMP)  ## fetch and verify the data $(ASSIGNMENT) uses, if any, into the cache (once)
+\t$(BIN)/grader data $(ASSIGNMENT)
 
-check: data  ## grade your assignments/$(ASSIGNMENT)/ with the visible checks (make check ASSIGNMENT=...)
+check: $(STAMP)  ## grade your assignments/$(ASSIGNMENT)/ with the visible checks (make check ASSIGNMENT=...)
 \t$(BIN)/grader check assignments/$(ASSIGNMENT) --assignment $(ASSIGNMENT)
 
 verify-checks: $(STAMP)  ## confirm that checks/ is exactly as the course released it
 \t$(BIN)/grader verify-checks
 
-clean:  ## remove the virtual environment and caches (not the MNIST cache)
+clean:  ## remove the virtual environment and caches (not the data cache)
 \trm -rf $(VENV) .pytest_cache *.egg-info
 """
 
@@ -210,7 +210,7 @@ __pycache__/
 .pytest_cache/
 .ipynb_checkpoints/
 reports/
-MNIST_data/
+*_data/
 """
 
 STUDENT_README = """\
@@ -225,7 +225,7 @@ signatures of the functions; the folder's own README explains each blank (Englis
 
 ## Check your work: `make check`
 Python 3.11 and the package index are all you need. The first run creates `.venv`, installs the grader and
-fetches MNIST (a few minutes); after that:
+fetches the data the assignment uses, if any (a few minutes); after that:
 
 ```bash
 make check                        # grades assignments/{default}/
@@ -301,11 +301,11 @@ jobs:
       - name: Install the grader
         run: python -m pip install -e .
 
-      - name: Cache MNIST
+      - name: Cache the data the assignments use
         uses: actions/cache@v4
         with:
           path: ~/.cache/dl-grader
-          key: mnist-${{ hashFiles('grader/data.py') }}
+          key: data-${{ hashFiles('grader/kits/*/data.py') }}
 
       - name: Find the assignments this pull request changes
         id: changed
@@ -387,7 +387,7 @@ def _student_readme(assignments: list[str]) -> str:
 
 def _available_assignments(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "assignments").iterdir()
-                  if p.is_dir() and (root / "checks" / p.name / "pytest.ini").is_file())
+                  if p.is_dir() and (root / "checks" / p.name / DECLARATION).is_file())
 
 
 def plan_release(assignments: list[str], root: Path = PROJECT_ROOT) -> dict[Path, bytes]:
@@ -401,7 +401,7 @@ def plan_release(assignments: list[str], root: Path = PROJECT_ROOT) -> dict[Path
         template, suite = root / "assignments" / name, root / "checks" / name
         if not template.is_dir():
             raise ReleaseError(f"no template folder {template} (run `grader assign {name}`)")
-        if not (suite / "pytest.ini").is_file():
+        if not (suite / DECLARATION).is_file():
             raise ReleaseError(f"no checks for assignment {name!r} in {suite.parent}")
         for rel in _files(template):
             files[Path("assignments", name, rel)] = (template / rel).read_bytes()

@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from grader.assignment import UsageError
 from grader.exports import _write, write_exports
 from grader.gradebook import Gradebook
 from grader.gradescope import gradescope_json
 from grader.junit import junit_xml
 from grader.report_html import student_html
 from grader.report_md import student_markdown
-from grader.runner import UsageError
 from grader.summary import summary_html, summary_markdown
 
 

@@ -36,40 +36,35 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
-class SuiteResult:
-    """All checks run on one submission, plus the hidden checks that were not run."""
+class Run:
+    """One grading of one submission: what `grader check` prints and `grader grade` stores in the gradebook."""
 
-    submission: str
+    student: str
     assignment: str
-    checks: tuple[CheckResult, ...]
-    hidden_not_run: int = 0
-    problem: str = ""  # set when the run itself failed (e.g. the process was killed)
+    source: str
+    sha256: str
+    suite_version: str
+    status: str  # graded | could_not_grade | a bad-input status from intake
+    problem: str
+    points: float
+    max_points: float
+    graded_at: str
+    duration_s: float
+    checks: tuple[CheckResult, ...] = ()
+    device: str = ""
+    notes: tuple[str, ...] = ()
+    stdout: str = ""
+    stderr: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def points(self) -> float:
-        return sum(c.points for c in self.checks)
-
-    @property
-    def max_points(self) -> float:
-        return sum(c.max_points for c in self.checks)
+    hidden_not_run: int = 0  # `grader check` without --all: hidden checks left for grading (not stored)
 
     @property
     def full_marks(self) -> bool:
-        return not self.problem and all(c.passed for c in self.checks)
+        return not self.problem and bool(self.checks) and all(c.passed for c in self.checks)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["points"], data["max_points"] = self.points, self.max_points
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SuiteResult:
-        return cls(
-            submission=data["submission"],
-            assignment=data["assignment"],
-            checks=tuple(CheckResult.from_dict(c) for c in data["checks"]),
-            hidden_not_run=data.get("hidden_not_run", 0),
-            problem=data.get("problem", ""),
-            extras=data.get("extras", {}),
-        )
+    def check_dict(self) -> dict[str, Any]:
+        """`grader check --json`: the documented result JSON."""
+        return {"submission": self.source, "assignment": self.assignment,
+                "checks": [asdict(c) for c in self.checks], "hidden_not_run": self.hidden_not_run,
+                "problem": self.problem, "points": self.points, "max_points": self.max_points,
+                "notes": list(self.notes)}

@@ -5,17 +5,17 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from grader.results import SuiteResult
+from grader.results import Run
 
 
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def render(result: SuiteResult) -> str:
+def render(result: Run) -> str:
     width = max(80, min(shutil.get_terminal_size((100, 20)).columns, 140))
     name_w = max([len(c.name) for c in result.checks] + [5])
-    lines = [f"{result.assignment}: {result.submission}", ""]
+    lines = [f"{result.assignment}: {result.source}", ""]
     lines.append(f"{'check':<{name_w}}  points  result  message")
     lines.append("-" * min(width, name_w + 40))
     indent = name_w + 18
@@ -29,14 +29,18 @@ def render(result: SuiteResult) -> str:
     return "\n".join(lines)
 
 
-def summary(result: SuiteResult) -> str:
+def summary(result: Run) -> str:
     if result.problem:
         return f"Could not grade: {result.problem}."
-    hidden = (f"{result.hidden_not_run} hidden check{'s' if result.hidden_not_run != 1 else ''} run at grading"
-              if result.hidden_not_run else "no hidden checks")
+    included = sum(c.visibility == "hidden" for c in result.checks)
+    if result.hidden_not_run:
+        hidden = f"{result.hidden_not_run} hidden check{'s' if result.hidden_not_run != 1 else ''} run at grading"
+    else:
+        hidden = f"{included} hidden check{'s' if included != 1 else ''} included" if included else "no hidden checks"
+    kind = "checks" if included else "visible checks"
     total = f"Total: {_points(result.points)} of {_points(result.max_points)} points."
     failed = sum(not c.passed for c in result.checks)
     if failed == 0:
-        return f"{total}\nAll visible checks passed; {hidden}."
-    return f"{total}\n{failed} of {len(result.checks)} visible checks failed; fix them and run `make check` " \
+        return f"{total}\nAll {kind} passed; {hidden}."
+    return f"{total}\n{failed} of {len(result.checks)} {kind} failed; fix them and run `make check` " \
         f"again ({hidden})."

@@ -1,20 +1,23 @@
-"""What runs inside a confined grading process, and the warm pool that starts those processes.
+"""What runs inside a grading process, and the warm pool that starts those processes.
 
-The pool is a multiprocessing *forkserver* whose server imports this module, and with it torch,
-torchvision, pytest and the grader, once. Each submission then gets a fresh process forked from
-that server: its fixed cost is a fork and a pytest session, not a torch import.
+`grader grade` forks each grading process, confined, from a multiprocessing *forkserver* whose server imports
+this module, and with it torch, pytest, the grader and the kits the assignment uses, once: a submission's fixed
+cost is a fork and a pytest session, not a torch import. `grader check` runs the same `grade_in_child` in a
+plain child process (`python -m grader.worker JOB.json`): both commands run the same stages.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
+import json
 import multiprocessing
 import multiprocessing.context
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from multiprocessing import forkserver
 from pathlib import Path
 
@@ -25,41 +28,33 @@ import numpy  # noqa: F401
 import pytest
 import scipy.stats  # noqa: F401
 import torch
-import torchvision  # noqa: F401
 
-import grader.checking
-import grader.data
-import grader.mnist_training
-import grader.nn_probes
-import grader.observe
-import grader.plugin
-import grader.replica
-import grader.spies
-import grader.stats
-import grader.submission
+from grader.suite import SUITE_INI
 
 
 @dataclass(frozen=True)
 class Job:
-    """Everything a grading process needs, as plain data (it crosses to the process by pickling)."""
+    """Everything a grading process needs, as plain data (it crosses to the process by pickling or JSON)."""
 
     submission: str  # the scratch copy of the student's file
-    suite: str  # checks/<assignment>
+    suite: str  # the checks' folder (the students' copy under `grader grade`)
     results: str  # where the plugin writes its JSON
-    artifacts: str  # where the checks save their tensors
-    data_root: str
+    artifacts: str  # where the checks save their evidence
+    data_root: str  # the kits' data folder ("" when the assignment needs none)
     device: str
     nonce: str
     threads: int
-    challenge: int = 0  # the seed of the inputs the grader re-judges the checks on
-    observations: tuple[dict[str, object], ...] = ()  # what the hidden checks need observed (grader/observe.py)
-    hidden_artifacts: str = ""  # where those observations are saved
+    challenge: int = 0  # the seed of the inputs the grader judges the evidence on
+    visibility: str = "all"  # "visible": students' `grader check`, hidden checks left out
+    check_timeout_s: float = 15
 
 
 def pytest_arguments(job: Job) -> list[str]:
-    return [
-        job.suite, "-c", os.path.join(job.suite, "pytest.ini"), "--rootdir", job.suite, "-q", "--no-header",
-        "-p", "no:cacheprovider", f"--submission={job.submission}", f"--grader-results={job.results}",
+    """The one pytest command line of a grading run."""
+    arguments = [
+        job.suite, "-c", str(SUITE_INI), "--rootdir", job.suite, "-q", "--no-header",
+        "-p", "no:cacheprovider", "-o", f"timeout={job.check_timeout_s:g}",
+        f"--submission={job.submission}", f"--grader-results={job.results}",
         # Measured in BENCHMARKS.md: these plugins cost ~1.2 s a submission (logging: 10 ms) and feed nothing
         # the grade needs; a student's logging still reaches the captured stderr.
         "-p", "no:hypothesispytest", "-p", "no:unraisableexception", "-p", "no:logging",
@@ -68,64 +63,84 @@ def pytest_arguments(job: Job) -> list[str]:
         # every frame's source, 0.2 s for the template's failures, and the student's message already says what
         # is wrong. Not --tb=no: the captured output only reaches stdout through the failure reports.
         "--assert=plain", "--tb=line",
-        f"--grader-artifacts={job.artifacts}", "--grader-visibility=all", f"--grader-device={job.device}",
-        f"--grader-data-root={job.data_root}", f"--grader-challenge={job.challenge}",
+        f"--grader-artifacts={job.artifacts}", f"--grader-visibility={job.visibility}",
+        f"--grader-device={job.device}", f"--grader-challenge={job.challenge}",
     ]
+    return arguments + ([f"--grader-data-root={job.data_root}"] if job.data_root else [])
 
 
 def grade_in_child(job: Job) -> None:
-    """The confined process's target: one pytest session over the suite, results to files."""
+    """The grading process's target: one pytest session over the suite, results and evidence to files."""
     torch.set_num_threads(job.threads)
     os.environ["GRADER_NONCE"] = job.nonce  # read and removed by the plugin before student code runs
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     sys.dont_write_bytecode = True
     sys.argv = ["pytest"]
     pytest.main(pytest_arguments(job))
-    grader.observe.observe_in_child(list(job.observations), Path(job.submission).stem, Path(job.data_root),
-                                    job.device, Path(job.hidden_artifacts))
 
 
 _context: multiprocessing.context.BaseContext | None = None
 _starting = threading.Lock()
-# Set only while the forkserver starts: it then parses MNIST from this folder once, for every child.
-WARM_DATA_ENV = "GRADER_FORKSERVER_MNIST"
+# Set only while the forkserver starts: the kits whose data it then parses once, for every child.
+WARM_DATA_ENV = "GRADER_FORKSERVER_WARM"
 
 
-def warm_context(data_root: Path | None = None) -> multiprocessing.context.BaseContext:
-    """The forkserver context with this module preloaded, started on first use and shared afterwards.
-
-    The first call's `data_root` (MNIST) is parsed into memory by the server before it forks anything, so
-    a grading process finds the tensors and torchvision datasets already there (copy-on-write); a later
-    call with another root still works, each child then parses its own copy."""
+def warm_context(kits: tuple[str, ...] = (), data_root: Path | None = None) -> multiprocessing.context.BaseContext:
+    """The forkserver context with this module and the kits' modules preloaded, started on first use and shared
+    afterwards. The first call's kits warm their data (`data_root`) in the server before it forks anything, so
+    a grading process finds it in memory (copy-on-write); a later call with other kits still works, each child
+    then imports and parses what it needs itself."""
     global _context
     with _starting:  # a batch's slots ask from several threads at once
         if _context is None:
+            from grader.kits import kit
+
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["grader.worker"])
-            if data_root is not None:
-                os.environ[WARM_DATA_ENV] = str(data_root)
-                try:
-                    forkserver.ensure_running()
-                finally:
-                    os.environ.pop(WARM_DATA_ENV, None)
+            preload = [module for name in kits for module in getattr(kit(name), "PRELOAD", ())]
+            context.set_forkserver_preload(["grader.worker", *preload])
+            os.environ[WARM_DATA_ENV] = json.dumps({"kits": list(kits), "root": str(data_root or "")})
+            try:
+                forkserver.ensure_running()
+            finally:
+                os.environ.pop(WARM_DATA_ENV, None)
             _context = context
         return _context
 
 
 def _warm_up_forkserver() -> None:
-    """In the forkserver only (the variable is set for it alone): parse MNIST, then freeze what is on the
-    heap so that a child's garbage collections never walk torch's and the data's objects."""
-    root = os.environ.pop(WARM_DATA_ENV, None)
-    if root is None:
+    """In the forkserver only (the variable is set for it alone): the kits parse their data, then what is on the
+    heap is frozen so that a child's garbage collections never walk torch's and the data's objects."""
+    request = os.environ.pop(WARM_DATA_ENV, None)
+    if request is None:
         return
     # One thread: an OpenMP pool started here would not survive the fork (the children would hang in it);
     # each grading process sets its own thread count.
     torch.set_num_threads(1)
-    with contextlib.suppress(Exception):  # a child parses the data itself, and reports what is wrong
-        for train in (True, False):
-            grader.mnist_training.mnist_dataset(Path(root), train=train)
+    wanted = json.loads(request)
+    for name in wanted["kits"]:
+        module = importlib.import_module(f"grader.kits.{name}")
+        warm = getattr(module, "warm", None)
+        if callable(warm) and wanted["root"]:
+            with contextlib.suppress(Exception):  # a child parses the data itself, and reports what is wrong
+                warm(Path(wanted["root"]))
     gc.collect()
     gc.freeze()
 
 
 _warm_up_forkserver()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m grader.worker JOB.json`: one grading process, unconfined (students' `grader check`)."""
+    job = Job(**json.loads(Path(argv[0]).read_text(encoding="utf-8")))
+    grade_in_child(job)
+    return 0
+
+
+def job_file(job: Job, path: Path) -> Path:
+    path.write_text(json.dumps(asdict(job)), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -11,9 +11,8 @@ import torch
 from torch import nn
 
 from grader.checking import fail, require
-from grader.judging import Evidence
-from grader.nn_probes import describe_order, layer_sequence
-from grader.observe import observed
+from grader.kits.torch_models.nn_probes import describe_order, layer_sequence
+from grader.protocol import Evidence
 from grader.stats import xavier_problem
 from grader.tensors import plain
 
@@ -159,9 +158,13 @@ def is_weight_list(value: object) -> TypeGuard[list[torch.Tensor]]:
                                                             for w in value)
 
 
+def observe_build_model_hidden_sizes(build: Callable[..., nn.Module]) -> None:
+    """Builds the model the hidden check judges (the `build` fixture records it)."""
+    build(hidden=(200, 150))
+
+
 ### BEGIN HIDDEN
 @pytest.mark.points(1, visibility="hidden")
-@observed(models=[{"hidden": (200, 150)}])
 def check_build_model_hidden_sizes(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
     """build_model(hidden=(200, 150)) builds 784 -> 200 -> 150 -> 10 with matching BatchNorm sizes."""
     model = build(hidden=(200, 150))
@@ -170,9 +173,13 @@ def check_build_model_hidden_sizes(build: Callable[..., nn.Module], batch: torch
 ### END HIDDEN
 
 
+def observe_build_model_dropout_argument(build: Callable[..., nn.Module]) -> None:
+    """Builds the model the hidden check judges (the `build` fixture records it)."""
+    build(p=0.5)
+
+
 ### BEGIN HIDDEN
 @pytest.mark.points(1, visibility="hidden")
-@observed(models=[{"p": 0.5}])
 def check_build_model_dropout_argument(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
     """build_model(p=0.5) uses p = 0.5 in both Dropout layers."""
     ps = [float(d.p) for d in layer_sequence(build(p=0.5), batch, (nn.Dropout,))]  # type: ignore[arg-type]

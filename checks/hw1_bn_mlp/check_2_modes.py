@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from grader.checking import require
-from grader.nn_probes import batchnorm_state, same_tensors
+from grader.kits.torch_models.nn_probes import batchnorm_state, same_tensors
 
 BatchNorm = nn.modules.batchnorm._BatchNorm
 

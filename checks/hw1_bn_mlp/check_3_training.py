@@ -17,10 +17,10 @@ from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 from grader.checking import fail, require
-from grader.data import official_items
-from grader.judging import Evidence
-from grader.loaders import TensorLoader
-from grader.spies import FakeDigits, LabelReader, RecordingLoss, WatchedAdam, small_bn_model
+from grader.kits.mnist.data import official_items
+from grader.kits.mnist.loaders import TensorLoader
+from grader.kits.mnist.spies import FakeDigits, LabelReader, RecordingLoss, WatchedAdam, small_bn_model
+from grader.protocol import Evidence
 from grader.tensors import plain
 
 # What the criterion and optimizer checks send the grader, which judges them against the reference objects
@@ -204,7 +204,7 @@ def judge_load_mnist(evidence: Evidence) -> None:
         fail("the grader received nothing from load_mnist to verify this check.")
     for name, size in (("train", 60000), ("test", 10000)):
         require(items.get(f"{name}_size") == size, f"the {name} set load_mnist returned does not hold {size} images.")
-        expected = official_items(evidence.mnist_root, train=name == "train", indices=mnist_indices(evidence.challenge))
+        expected = official_items(evidence.data_root, train=name == "train", indices=mnist_indices(evidence.challenge))
         got = items.get(name)
         require(isinstance(got, list) and len(got) == len(expected) and all(
             isinstance(image, torch.Tensor) and image.shape == want.shape and torch.allclose(image, want)

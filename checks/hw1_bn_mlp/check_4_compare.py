@@ -1,11 +1,8 @@
 """Q1-2: one consistent row per hidden-size configuration, from networks that were built and trained."""
 
-# Every check of this file is hidden: the whole file is left out of the student release.
-### BEGIN HIDDEN
 from __future__ import annotations
 
 import contextlib
-import importlib
 import math
 from pathlib import Path
 from types import ModuleType
@@ -15,19 +12,35 @@ import torch
 from torch import nn
 
 from grader.checking import fail, require
-from grader.judging import Evidence, all_judged_correct
-from grader.mnist_training import accuracy_of, confusion_of_model
-from grader.nn_probes import layer_sequence
-from grader.observe import observe_call, observed
-from grader.replica import Replica, probe_batch, rebuild
+from grader.kits.mnist.training import accuracy_of, confusion_of_model, mnist_loaders
+from grader.kits.torch_models.nn_probes import layer_sequence
+from grader.kits.torch_models.observe import built_pairs, models_built
+from grader.kits.torch_models.replica import Replica, probe_batch, rebuild
+from grader.protocol import Evidence, all_judged_correct
+from grader.tensors import plain_data
 
 CONFIGS = [(32, 16), (20, 30)]
-
 # One epoch on the first 2000 training images, tested on the first 500 test images.
-COMPARE_TEST_SIZE = 500
-COMPARE_CALL = {"function": "compare_hidden_sizes", "key": "compare_rows", "train_size": 2000,
-                "test_size": COMPARE_TEST_SIZE,
-                "args": [CONFIGS, "$train_loader", "$test_loader"], "kwargs": {"epochs": 1, "lr": 0.1}}
+COMPARE_TRAIN_SIZE, COMPARE_TEST_SIZE = 2000, 500
+
+
+@pytest.mark.timeout(120)
+def observe_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device,
+                                 evidence: dict[str, object]) -> None:
+    """What compare_hidden_sizes returns, and every network it builds through build_model, described as built
+    and as the call leaves it: the rows are only claims, the networks it trained are evidence."""
+    train, test = mnist_loaders(mnist_root, device, seed=0, train_size=COMPARE_TRAIN_SIZE,
+                                test_size=COMPARE_TEST_SIZE)
+    with models_built(submission) as built:
+        try:
+            rows = submission.compare_hidden_sizes(CONFIGS, train, test, epochs=1, lr=0.1, device=device)
+        finally:
+            evidence["compare_rows:built"] = built_pairs(built)
+    evidence["compare_rows"] = plain_data(rows)
+
+
+# Every check of this file is hidden: only the observation above reaches the student release.
+### BEGIN HIDDEN
 # The reference's networks get 0.60-0.71 of those test images right (docs/calibration-hidden-checks.md),
 # an untrained one about 0.1: the floor asks only that something was learned.
 COMPARE_MIN_ACCURACY = 0.25
@@ -43,13 +56,12 @@ EVALUATION_CHECKS = ["evaluate_mode", "evaluate_accuracy", "evaluate_scale"]
 
 @pytest.mark.points(2, visibility="hidden")
 @pytest.mark.timeout(120)
-@observed(calls=[COMPARE_CALL])
 def check_compare_hidden_sizes(submission: ModuleType, mnist_root: Path, device: torch.device,
-                               artifacts: dict[str, object], challenge: int) -> None:
+                               evidence: dict[str, object], challenge: int) -> None:
     """compare_hidden_sizes trains one network per config, built with build_model, and returns one row for
     each: its layer sizes, a finite cost and the accuracy evaluate gives that network."""
-    artifacts.update(observe_call(COMPARE_CALL, submission, mnist_root, device))
-    judge_compare_hidden_sizes(Evidence(artifacts, mnist_root, challenge))
+    observe_compare_hidden_sizes(submission, mnist_root, device, evidence)
+    judge_compare_hidden_sizes(Evidence(evidence, challenge, mnist_root))
 
 
 def judge_compare_hidden_sizes(evidence: Evidence) -> None:
@@ -58,8 +70,10 @@ def judge_compare_hidden_sizes(evidence: Evidence) -> None:
     built = evidence.get("compare_rows:built")
     if not isinstance(built, list):
         built = []
-    modules = [importlib.import_module(name) for name in ("check_1_model", "check_3_training")]
-    evaluation_judged = all_judged_correct(modules, EVALUATION_CHECKS, evidence)
+    import check_3_training
+
+    judges = {name: getattr(check_3_training, f"judge_{name}") for name in EVALUATION_CHECKS}
+    evaluation_judged = all_judged_correct(judges, EVALUATION_CHECKS, evidence)
     for (h1, h2), row in zip(CONFIGS, rows):
         initial, final = network_for((h1, h2), built)
         if initial is None or final is None:
@@ -69,7 +83,7 @@ def judge_compare_hidden_sizes(evidence: Evidence) -> None:
                                                           final.state_dict().values())),
                 f"the network compare_hidden_sizes built for {(h1, h2)} was not trained: its weights and "
                 "BatchNorm statistics are the ones build_model gave it.")
-        accuracy = test_accuracy(final, evidence.mnist_root)
+        accuracy = test_accuracy(final, evidence.data_root)
         require(accuracy >= COMPARE_MIN_ACCURACY, f"the grader's copy of the network compare_hidden_sizes trained "
                 f"for {(h1, h2)} gets {accuracy:.3f} of the test images right, below {COMPARE_MIN_ACCURACY}: it did "
                 "not learn (is train_epoch right?).")

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from grader.checking import require
-from grader.judging import Evidence
-from grader.mnist_training import GRADING_EPOCHS, accuracy_of, confusion_of_model, train_and_evaluate
-from grader.replica import describe, rebuild
+from grader.kits.mnist.training import GRADING_EPOCHS, accuracy_of, confusion_of_model, train_and_evaluate
+from grader.kits.torch_models.replica import describe, rebuild
+from grader.protocol import Evidence
 
 # Calibrated on the reference solution (checks/hw1_bn_mlp/CALIBRATION.md): the worst of 12 seeds
 # reached 0.9425 after 2 epochs; the threshold sits more than 1 percentage point below it.
@@ -35,6 +35,6 @@ def check_mnist_accuracy(submission: ModuleType, mnist_root: Path, device: torch
 
 def judge_mnist_accuracy(evidence: Evidence) -> None:
     """The grader's own evaluation, on the MNIST test set, of its copy of the model the student's code trained."""
-    accuracy = accuracy_of(confusion_of_model(rebuild(evidence.get("trained_model")), evidence.mnist_root))
+    accuracy = accuracy_of(confusion_of_model(rebuild(evidence.get("trained_model")), evidence.data_root))
     require(accuracy >= MIN_ACCURACY, f"the grader's own evaluation of your trained model gives a test accuracy of "
             f"{accuracy:.4f}, below {MIN_ACCURACY}.")

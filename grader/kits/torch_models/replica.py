@@ -14,7 +14,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from grader.nn_probes import recording
+from grader.kits.torch_models.nn_probes import recording
+from grader.protocol import JudgeError
 from grader.tensors import plain
 
 # The layers a copy can hold, and the settings that make them behave as the original: what a student
@@ -40,7 +41,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
 MAX_LAYERS, MAX_CALLS = 200, 1000
 
 
-class ReplicaError(Exception):
+class ReplicaError(JudgeError):
     """The description cannot be rebuilt, or the copy does not behave like the original."""
 
 

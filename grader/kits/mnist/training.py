@@ -14,9 +14,9 @@ from types import ModuleType
 import torch
 import torchvision
 
-from grader.data import load_mnist_tensors
 from grader.determinism import seed_everything
-from grader.loaders import TensorLoader
+from grader.kits.mnist.data import load_mnist_tensors
+from grader.kits.mnist.loaders import TensorLoader
 
 GRADING_EPOCHS = 2  # the grading budget: enough to separate working code from broken code
 LEARNING_RATE = 0.1  # the homework's
