@@ -86,7 +86,7 @@ def check_file(suite: Suite, submitted: Submitted, *, data_root: Path | None, de
     """`grader check`: one file through every stage, its grading process a plain child process."""
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
         job = new_job(suite, submitted.file.resolve(), Path(scratch), data_root=data_root, device=device,
-                      threads=threads or max(1, min(4, os.cpu_count() or 1)),
+                      threads=threads,
                       challenge=challenge_seed(submitted.sha256), visibility=visibility)
         started = time.monotonic()
         outcome = run_unconfined(job, timeout_s or suite.assignment.submission_timeout_s)

@@ -43,7 +43,7 @@ class Job:
     data_root: str  # the kits' data folder ("" when the assignment needs none)
     device: str
     nonce: str
-    threads: int
+    threads: int  # torch threads; 0 leaves torch's default
     challenge: int = 0  # the seed of the inputs the grader judges the evidence on
     visibility: str = "all"  # "visible": students' `grader check`, hidden checks left out
     check_timeout_s: float = 15
@@ -71,7 +71,8 @@ def pytest_arguments(job: Job) -> list[str]:
 
 def grade_in_child(job: Job) -> None:
     """The grading process's target: one pytest session over the suite, results and evidence to files."""
-    torch.set_num_threads(job.threads)
+    if job.threads:  # 0: torch's own default (grader check)
+        torch.set_num_threads(job.threads)
     os.environ["GRADER_NONCE"] = job.nonce  # read and removed by the plugin before student code runs
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     sys.dont_write_bytecode = True

@@ -32,7 +32,7 @@ import torch
 
 import grader.batch
 from grader.batch import FIRST_UID, BatchOptions, grade_batch, grade_submission, stage_checks, stage_data
-from grader.data import ensure_mnist
+from grader.kits.mnist.data import ensure_mnist
 from grader.gradebook import Gradebook
 from grader.intake import Submission, discover
 from grader.runner import PROJECT_ROOT, run_suite, suite_dir

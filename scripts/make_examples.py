@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 from grader.assign import python_to_notebook
-from grader.runner import PROJECT_ROOT
+from grader.assignment import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))
 from catalogue import BUGS, plant

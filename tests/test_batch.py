@@ -11,7 +11,7 @@ import pytest
 
 from grader.batch import BatchOptions, grade_batch
 from grader.gradebook import Gradebook
-from grader.runner import PROJECT_ROOT
+from grader.assignment import PROJECT_ROOT
 from grader.sandbox import Limits
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"

@@ -12,7 +12,7 @@ import pytest
 
 from grader.assign import python_to_notebook
 from grader.cli import main, pick_submission
-from grader.runner import PROJECT_ROOT
+from grader.assignment import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "assignments" / "hw1_bn_mlp"
 SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"

@@ -19,7 +19,7 @@ import torch
 import torchvision
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
-from grader import data
+from grader.kits.mnist import data
 
 SPLITS = {"train": 5, "valid": 3, "test": 4}  # tiny stand-ins for 50k / 10k / 10k
 

@@ -1,4 +1,4 @@
-"""grader/judging.py: `grader grade` judges several students at once from its threads, and judges seed and draw
+"""grader/protocol.py: `grader grade` judges several students at once from its threads, and judges seed and draw
 from the process's global random generators, so judgements must run one at a time and leave those generators
 as they found them. (CI once caught a full-marks student losing `loaders` to another student's seed.)"""
 
@@ -7,14 +7,12 @@ from __future__ import annotations
 import random
 import threading
 import time
-from pathlib import Path
-from types import SimpleNamespace
 
 import torch
 
-from grader.judging import Evidence, judge_checks
+from grader.protocol import Evidence, judge_checks
 
-EVIDENCE = Evidence(observed={}, mnist_root=Path("."), challenge=0)
+EVIDENCE = Evidence(observed={}, challenge=0)
 
 
 def test_a_judgement_waits_for_the_one_under_way() -> None:
@@ -24,9 +22,9 @@ def test_a_judgement_waits_for_the_one_under_way() -> None:
         inside.set()
         assert release.wait(30)
 
-    first = threading.Thread(target=judge_checks, args=([SimpleNamespace(judge_slow=judge_slow)], ["slow"], EVIDENCE))
+    first = threading.Thread(target=judge_checks, args=({"slow": judge_slow}, ["slow"], EVIDENCE))
     second = threading.Thread(target=judge_checks, args=(
-        [SimpleNamespace(judge_quick=lambda _: second_ran.set())], ["quick"], EVIDENCE))
+        {"quick": lambda _: second_ran.set()}, ["quick"], EVIDENCE))
     first.start()
     assert inside.wait(30)
     second.start()
@@ -49,8 +47,7 @@ def test_the_same_draws_whatever_another_thread_seeds_meanwhile() -> None:
     def judge_reseed(_: Evidence) -> None:
         torch.manual_seed(99)
 
-    threads = [threading.Thread(target=judge_checks, args=([SimpleNamespace(judge_draw=judge_draw,
-                                                                            judge_reseed=judge_reseed)],
+    threads = [threading.Thread(target=judge_checks, args=({"draw": judge_draw, "reseed": judge_reseed},
                                                           ["draw", "reseed"] if i % 2 else ["reseed", "draw"],
                                                           EVIDENCE)) for i in range(6)]
     for thread in threads:
@@ -70,5 +67,5 @@ def test_judging_leaves_the_callers_random_generators_as_they_were() -> None:
     torch.manual_seed(123)
     random.seed(123)
     torch_state, python_state = torch.get_rng_state(), random.getstate()
-    assert judge_checks([SimpleNamespace(judge_seeding=judge_seeding)], ["seeding"], EVIDENCE) == {"seeding": (True, "")}
+    assert judge_checks({"seeding": judge_seeding}, ["seeding"], EVIDENCE) == {"seeding": (True, "")}
     assert torch.equal(torch.get_rng_state(), torch_state) and random.getstate() == python_state

@@ -46,7 +46,7 @@ import pytest
 from catalogue import BUGS, plant
 
 from grader.gradebook import Gradebook, Run
-from grader.runner import PROJECT_ROOT
+from grader.assignment import PROJECT_ROOT
 from grader.suite import Suite, load_suite
 
 ASSIGNMENT = "hw1_bn_mlp"

@@ -15,7 +15,7 @@ import pytest
 
 from grader.cli import main
 from grader.release import FINGERPRINTS, ReleaseError, audit, build_release, released_checks, verify_checks
-from grader.runner import PROJECT_ROOT
+from grader.assignment import PROJECT_ROOT
 
 ASSIGNMENT = "hw1_bn_mlp"
 SOLUTION = PROJECT_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
@@ -292,7 +292,7 @@ def release_env(root: Path) -> dict[str, str]:
 def test_make_check_in_the_release_grades_with_the_releases_own_grader(tmp_path: Path) -> None:
     root = build_release(tmp_path / "release", [ASSIGNMENT])
     env = release_env(root)
-    where = subprocess.run([sys.executable, "-c", "import grader.runner as r; print(r.__file__, r.DEFAULT_CHECKS)"],
+    where = subprocess.run([sys.executable, "-c", "import grader.assignment as r; print(r.__file__, r.DEFAULT_CHECKS)"],
                            cwd=root, env=env, check=False, capture_output=True, text=True, timeout=60)
     module, checks = where.stdout.split()
     assert Path(module).is_relative_to(root.resolve()) and Path(checks) == (root / "checks").resolve()

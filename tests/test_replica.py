@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from grader.nn_probes import batchnorm_state, same_tensors
-from grader.replica import ReplicaError, describe, probe_batch, rebuild
+from grader.kits.torch_models.nn_probes import batchnorm_state, same_tensors
+from grader.kits.torch_models.replica import ReplicaError, describe, probe_batch, rebuild
 
 
 def homework_model() -> nn.Sequential:

@@ -1,4 +1,4 @@
-"""The parent's own verdicts (checks/hw1_bn_mlp/verify.py) from the tensors a grading process sent back.
+"""The grader's own verdicts (the judges of checks/hw1_bn_mlp/) from the tensors a grading process sent back.
 
 Each recomputed check must fail on artifacts a wrong or forging submission would send, and pass on the
 reference's, whatever the child claimed. (tests/test_wrong_submissions.py shows the same on what real
@@ -15,17 +15,22 @@ import torch
 from catalogue import SOLUTION
 from torch import nn
 
-from grader.data import ensure_mnist
+from grader.kits.mnist.data import ensure_mnist
 from grader.determinism import seed_everything
-from grader.judging import replica_key
-from grader.observe import observe_call
-from grader.replica import describe, rebuild
-from grader.runner import suite_dir
+from grader.kits.torch_models import replica_key
+from grader.protocol import Evidence, judge_checks
+from grader.kits.torch_models.replica import describe, rebuild
+from grader.assignment import DEFAULT_CHECKS
 from grader.submission import import_submission
 from grader.suite import load_suite
 
-SUITE = load_suite(suite_dir("hw1_bn_mlp"))  # loading it puts the checks folder on sys.path
-VERIFY = SUITE.verify
+SUITE = load_suite(DEFAULT_CHECKS / "hw1_bn_mlp")  # imports the check modules under their own names
+
+
+def VERIFY(artifacts: dict[str, object], root: Path, challenge: int, names: list[str]  # noqa: N802
+           ) -> tuple[dict[str, tuple[bool, str]], list[str], dict[str, object]]:
+    """The grader's own verdicts on `names` from `artifacts` (what pipeline.judged asks for)."""
+    return judge_checks(SUITE.judges, names, Evidence(artifacts, challenge, root)), [], {}
 training = importlib.import_module("check_3_training")  # the probes the check and verify.py share
 MODEL_CHECKS = ["layer_shapes", "batchnorm_sizes", "layer_order", "dropout_p", "logits_output",
                 "build_model_xavier", "train_mode_behaviour", "eval_mode_behaviour"]
@@ -44,7 +49,6 @@ def weights(shapes: list[tuple[int, int]], init) -> list[torch.Tensor]:
 
 
 def verdict(artifacts: dict[str, object], check: str, challenge: int = 0) -> tuple[bool, str]:
-    assert VERIFY is not None
     verdicts, _, _ = VERIFY(artifacts, Path("/nonexistent"), challenge, [check])
     return verdicts[check]
 
@@ -52,7 +56,6 @@ def verdict(artifacts: dict[str, object], check: str, challenge: int = 0) -> tup
 def test_nothing_sent_passes_nothing() -> None:
     """What a forger that writes its own results and no observations gets: every check fails, each with a
     reason (and none for want of a way to judge it: every check of the suite has one)."""
-    assert VERIFY is not None
     names = [c.name for c in SUITE.checks]
     verdicts, _, _ = VERIFY({}, ensure_mnist(None, log=lambda _: None), 0, names)
     assert set(verdicts) == set(names)
@@ -165,10 +168,10 @@ def test_compare_rows_pass_only_with_networks_that_were_built_and_learned() -> N
     root = ensure_mnist(None, log=lambda _: None)
     reference = import_submission(SOLUTION, "hw1_reference_for_compare")
     seed_everything(0)
-    honest = observe_call(compare.COMPARE_CALL, reference, root, torch.device("cpu"))
+    honest: dict[str, object] = {}
+    compare.observe_compare_hidden_sizes(reference, root, torch.device("cpu"), honest)
 
     def judged(observed: dict[str, object]) -> tuple[bool, str]:
-        assert VERIFY is not None
         return VERIFY(observed, root, 0, ["compare_hidden_sizes"])[0]["compare_hidden_sizes"]
 
     assert judged(honest) == (True, "")

@@ -14,38 +14,47 @@ from pathlib import Path
 import pytest
 from catalogue import BUGS, CATALOGUE, HARMLESS, SOLUTION, plant
 
-from grader.data import ensure_mnist
-from grader.results import SuiteResult
-from grader.runner import PROJECT_ROOT, run_suite, suite_dir
+from grader.assignment import DEFAULT_CHECKS, PROJECT_ROOT
+from grader.kits.mnist.data import ensure_mnist
+from grader.pipeline import child_artifacts, judged, new_job, run_unconfined, verdicts
+from grader.protocol import Evidence, judge_checks
+from grader.results import CheckResult
 from grader.suite import load_suite
-from grader.tensors import load_artifacts
 
 TEMPLATE = PROJECT_ROOT / "assignments" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
-SUITE = load_suite(suite_dir("hw1_bn_mlp"))
+SUITE = load_suite(DEFAULT_CHECKS / "hw1_bn_mlp")
 CHALLENGE = 20261124  # any seed: the parent's verdicts must not depend on it
 
 
-def grade(path: Path, bug: dict | None = None) -> SuiteResult:
-    """The checks' verdicts, having confirmed that the grader's own (verify.py) fail the same checks, but the
-    ones the catalogue says it judges from another angle."""
+class Graded:
+    def __init__(self, checks: list[CheckResult]) -> None:
+        self.checks = checks
+        self.points = sum(c.points for c in checks)
+        self.max_points = sum(c.max_points for c in checks)
+
+
+def grade(path: Path, bug: dict | None = None) -> Graded:
+    """The verdicts of both halves combined, as grader check and grader grade give them, having confirmed that
+    the grading process's verdicts and the grader's own fail the same checks, but the ones the catalogue says
+    the grader judges from another angle."""
+    root = ensure_mnist(None, log=lambda _: None)
     with tempfile.TemporaryDirectory() as scratch:
-        artifacts = Path(scratch) / "artifacts.pt"
-        result = run_suite(path, "hw1_bn_mlp", visibility="all", device="cpu", artifacts=artifacts,
-                           challenge=CHALLENGE)
-        observed = load_artifacts(artifacts)
-    assert not result.problem, result.problem
-    assert result.checks, "no check ran"
-    assert SUITE.verify is not None
-    parent, _, _ = SUITE.verify(observed, ensure_mnist(None, log=lambda _: None), CHALLENGE,
-                                [c.name for c in result.checks])
+        job = new_job(SUITE, path, Path(scratch), data_root=root, device="cpu", threads=0, challenge=CHALLENGE)
+        outcome = run_unconfined(job, 900)
+        child, _, errors, _ = verdicts(SUITE, Path(job.results), job.nonce, outcome)
+        evidence = Evidence(child_artifacts(Path(job.artifacts)), CHALLENGE, root)
+    assert child, "no check ran"
+    assert not any("grading process" in c.message for c in child), [c.message for c in child]
+    parent = judge_checks(SUITE.judges, [c.name for c in child], evidence)
     parent_failed = {name: message for name, (ok, message) in parent.items() if not ok}
-    assert set(parent_failed) == failed(result) - set((bug or {}).get("grader_passes", {})), (
-        f"the grader's own verdicts fail {sorted(parent_failed)}, the checks fail {sorted(failed(result))}: "
+    child_failed = {c.name for c in child if not c.passed}
+    assert set(parent_failed) == child_failed - set((bug or {}).get("grader_passes", {})), (
+        f"the grader's own verdicts fail {sorted(parent_failed)}, the checks fail {sorted(child_failed)}: "
         f"{parent_failed}")
-    return result
+    return Graded(judged(SUITE, child, evidence, errors))
 
 
-def failed(result: SuiteResult) -> set[str]:
+def failed(result: Graded) -> set[str]:
     return {c.name for c in result.checks if not c.passed}
 
 

