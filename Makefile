@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the grader (once; reruns reinstall nothing)
 
-data: $(STAMP)  ## fetch and verify MNIST into the cache (once)
-	$(BIN)/grader data
+data: $(STAMP)  ## fetch and verify the data $(ASSIGNMENT) uses, if any, into the cache (once)
+	$(BIN)/grader data $(ASSIGNMENT)
 
-check: data  ## students: grade your assignments/$(ASSIGNMENT)/ with the visible checks
+check: $(STAMP)  ## students: grade your assignments/$(ASSIGNMENT)/ with the visible checks
 	$(BIN)/grader check assignments/$(ASSIGNMENT) --assignment $(ASSIGNMENT)
 
 demo: data  ## grade the bundled example class (examples/submissions/) into reports/demo/

@@ -14,7 +14,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CHECKS = PROJECT_ROOT / "checks"
 DECLARATION = "assignment.toml"
-_KEYS = {"module", "kits", "check_timeout_s", "submission_timeout_s", "hidden_checks"}
+_KEYS = {"module", "kits", "check_timeout_s", "submission_timeout_s", "released", "hidden_checks"}
 
 
 class UsageError(Exception):
@@ -31,7 +31,8 @@ class Assignment:
     kits: tuple[str, ...] = ()
     check_timeout_s: float = 15
     submission_timeout_s: float = 600
-    hidden_checks: int = 0  # in a student release: how many hidden checks were left out of this copy
+    released: bool = False  # a students' copy (grader release): hidden checks and the judges they need left out
+    hidden_checks: int = 0  # in a students' copy: how many hidden checks were left out
 
     @property
     def file_stems(self) -> set[str]:
@@ -69,7 +70,7 @@ def read_declaration(folder: Path) -> Assignment:
     return Assignment(name=folder.name, folder=folder, module=str(data.get("module", folder.name)), kits=kits,
                       check_timeout_s=float(data.get("check_timeout_s", 15)),
                       submission_timeout_s=float(data.get("submission_timeout_s", 600)),
-                      hidden_checks=int(data.get("hidden_checks", 0)))
+                      released=bool(data.get("released", False)), hidden_checks=int(data.get("hidden_checks", 0)))
 
 
 def assignment_of_path(path: Path, checks_root: Path | None = None) -> str | None:

@@ -128,33 +128,24 @@ def pick_submission(path: Path, assignment: Assignment) -> Path:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from grader.kits import ensure_data
-    from grader.pipeline import Submitted, check_file
-    from grader.suite import load_suite
+    from grader.pipeline import check_path
     from grader.table import render
 
     if args.path is None and not args.assignment:
         raise UsageError(f"give a PATH or --assignment (known: {', '.join(known_assignments()) or 'none'})")
+    if args.path is not None and not args.path.exists():
+        raise UsageError(f"{args.path} does not exist")
     assignment = resolve_assignment(args.path, args.assignment)
     submission = pick_submission(args.path or PROJECT_ROOT / "assignments" / assignment.name, assignment)
-    suite = load_suite(assignment.folder)
-    data_root = ensure_data(assignment.kits, args.data_root, log=lambda line: print(line, file=sys.stderr))
     print(f"Grading {submission} ...", file=sys.stderr, flush=True)
-    run = check_file(suite, Submitted(student="", file=submission, sha256=_sha256(submission),
-                                      source=str(submission)),
-                     data_root=data_root, device=args.device, visibility="all" if args.all else "visible")
+    run = check_path(submission, assignment.name, visibility="all" if args.all else "visible", device=args.device,
+                     data_root=args.data_root, log=lambda line: print(line, file=sys.stderr))
     print(render(run))
     if args.format == "github":
         publish_to_github(run)
     if args.json:
         args.json.write_text(json.dumps(run.check_dict(), indent=1), encoding="utf-8")
     return 0 if passes(run, args.fail_under) else 1
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def passes(result: Run, fail_under: float) -> bool:

@@ -93,6 +93,23 @@ def check_file(suite: Suite, submitted: Submitted, *, data_root: Path | None, de
         return build_run(suite, submitted, job, outcome, device=device, started=started)
 
 
+def check_path(path: Path, assignment: str | None = None, *, visibility: str = "visible", device: str = "auto",
+               data_root: Path | None = None, log: Callable[[str], None] = lambda _: None) -> Run:
+    """`grader check PATH` as a function: the assignment (found from the path unless named), its data, its suite,
+    and one file through every stage."""
+    import hashlib
+
+    from grader.assignment import resolve_assignment
+    from grader.kits import ensure_data
+    from grader.suite import load_suite
+
+    declared = resolve_assignment(path, assignment)
+    root = ensure_data(declared.kits, data_root, log=log)
+    submitted = Submitted(student="", file=path, sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                          source=str(path))
+    return check_file(load_suite(declared.folder), submitted, data_root=root, device=device, visibility=visibility)
+
+
 def build_run(suite: Suite, submitted: Submitted, job: Job, outcome: Outcome, *, device: str,
               started: float) -> Run:
     """Stages 2-4 on what a grading process left; never raises for anything the process did."""

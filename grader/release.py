@@ -143,7 +143,8 @@ def released_checks(checks_dir: Path) -> dict[Path, bytes]:
         data = (checks_dir / rel).read_bytes()
         if rel.name == DECLARATION:  # students are told how many hidden checks run at grading
             hidden = len(hidden_check_names(checks_dir))
-            out[rel] = data.rstrip(b"\n") + f"\nhidden_checks = {hidden}  # left out of this copy\n".encode()
+            out[rel] = data.rstrip(b"\n") + (f"\nreleased = true  # the students' copy: hidden checks and judges left out"
+                                             f"\nhidden_checks = {hidden}\n").encode()
             continue
         if rel.suffix != ".py":
             out[rel] = data

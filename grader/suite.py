@@ -78,7 +78,7 @@ def load_suite(folder: Path, *, released: bool = False) -> Suite:
     """The suite in `folder` (`checks/<a>/`). `released`: a students' copy, whose hidden judges were left out,
     so a visible check may have no judge there (the grading process's verdict alone counts)."""
     assignment = read_declaration(folder)
-    released = released or assignment.hidden_checks > 0
+    released = released or assignment.released
     modules = import_check_modules(folder)
     specs = [spec for module in modules for spec in specs_in(module, assignment, released)]
     names = [spec.name for spec in specs]

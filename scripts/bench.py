@@ -29,13 +29,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from grader.runner import PROJECT_ROOT, run_suite, suite_dir
 
 import grader.batch
 from grader.batch import FIRST_UID, BatchOptions, grade_batch, grade_submission, stage_checks, stage_data
-from grader.kits.mnist.data import ensure_mnist
 from grader.gradebook import Gradebook
 from grader.intake import Submission, discover
-from grader.runner import PROJECT_ROOT, run_suite, suite_dir
+from grader.kits.mnist.data import ensure_mnist
 from grader.sandbox import Limits
 from grader.suite import Suite, load_suite
 

@@ -20,12 +20,12 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
-
-from grader.kits.mnist.data import ensure_mnist
-from grader.determinism import resolve_device, seed_everything
-from grader.kits.mnist.training import GRADING_EPOCHS, train_and_evaluate
 from grader.observe import observe_call
+
 from grader.assignment import PROJECT_ROOT
+from grader.determinism import resolve_device, seed_everything
+from grader.kits.mnist.data import ensure_mnist
+from grader.kits.mnist.training import GRADING_EPOCHS, train_and_evaluate
 from grader.submission import import_submission
 
 REFERENCE = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"

@@ -9,9 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.assignment import PROJECT_ROOT
 from grader.batch import BatchOptions, grade_batch
 from grader.gradebook import Gradebook
-from grader.assignment import PROJECT_ROOT
 from grader.sandbox import Limits
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
@@ -26,7 +26,7 @@ def totals(out: Path) -> dict[str, float]:
 
 
 def options(out: Path, **kwargs: object) -> BatchOptions:
-    return BatchOptions(out=out, jobs=2, device="cpu", limits=Limits(wall_s=120), **kwargs)  # type: ignore[arg-type]
+    return BatchOptions(assignment="hw1_bn_mlp", out=out, jobs=2, device="cpu", limits=Limits(wall_s=120), **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
@@ -66,7 +66,7 @@ def test_an_interrupted_batch_resumes_where_it_stopped(tmp_path: Path) -> None:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        grade_batch(class_dir, BatchOptions(out=tmp_path / "out", jobs=1, device="cpu"), interrupt_after_first)
+        grade_batch(class_dir, BatchOptions(assignment="hw1_bn_mlp", out=tmp_path / "out", jobs=1, device="cpu"), interrupt_after_first)
     assert len(totals(tmp_path / "out")) == 1
     summary = grade_batch(class_dir, options(tmp_path / "out"), progress=lambda _: None)
     assert len(summary.skipped) == 1 and len(summary.graded) == 2

@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from grader.assign import python_to_notebook
+from grader.assignment import PROJECT_ROOT, load_assignment
 from grader.cli import main, pick_submission
-from grader.assignment import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "assignments" / "hw1_bn_mlp"
 SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
@@ -50,9 +50,10 @@ def test_solution_in_place_of_the_template_gets_full_visible_marks(tmp_path: Pat
 def test_folder_grades_the_notebook_when_that_is_what_was_filled(tmp_path: Path) -> None:
     shutil.copy(TEMPLATE_DIR / "hw1_bn_mlp.py", tmp_path)
     nbformat.write(python_to_notebook(SOLUTION.read_text(encoding="utf-8")), tmp_path / "hw1_bn_mlp.ipynb")
-    assert pick_submission(tmp_path) == tmp_path / "hw1_bn_mlp.ipynb"
+    hw1 = load_assignment("hw1_bn_mlp")
+    assert pick_submission(tmp_path, hw1) == tmp_path / "hw1_bn_mlp.ipynb"
     shutil.copy(TEMPLATE_DIR / "hw1_bn_mlp.ipynb", tmp_path)
-    assert pick_submission(tmp_path) == tmp_path / "hw1_bn_mlp.py"
+    assert pick_submission(tmp_path, hw1) == tmp_path / "hw1_bn_mlp.py"
 
 
 def test_missing_path_and_unknown_assignment_are_usage_errors(tmp_path: Path,
@@ -61,4 +62,7 @@ def test_missing_path_and_unknown_assignment_are_usage_errors(tmp_path: Path,
     assert "does not exist" in capsys.readouterr().err
     (tmp_path / "a.py").write_text("x = 1\n")
     assert main(["check", str(tmp_path / "a.py"), "--assignment", "hw9"]) == 2
-    assert "no checks for assignment 'hw9'" in capsys.readouterr().err
+    assert "no assignment 'hw9'" in capsys.readouterr().err
+    (tmp_path / "homework.py").write_text("x = 1\n")
+    assert main(["check", str(tmp_path / "homework.py")]) == 2  # nothing says which assignment it is
+    assert "--assignment (known: " in capsys.readouterr().err

@@ -45,7 +45,8 @@ def test_the_grading_processes_copy_of_the_checks_holds_the_observations_and_no_
     for spec in SUITE.hidden:
         assert f"def check_{spec.name}" not in text and f"def judge_{spec.name}" not in text
         assert f"def {spec.observe}(" in text
-    assert "hidden_checks = 3" in files[Path("assignment.toml")].decode()
+    declaration = files[Path("assignment.toml")].decode()
+    assert "released = true" in declaration and "hidden_checks = 3" in declaration
 
 
 def test_a_check_without_a_judge_is_an_error_naming_its_file_and_line(tmp_path: Path) -> None:

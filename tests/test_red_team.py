@@ -45,8 +45,8 @@ from pathlib import Path
 import pytest
 from catalogue import BUGS, plant
 
-from grader.gradebook import Gradebook, Run
 from grader.assignment import PROJECT_ROOT
+from grader.gradebook import Gradebook, Run
 from grader.suite import Suite, load_suite
 
 ASSIGNMENT = "hw1_bn_mlp"

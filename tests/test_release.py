@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.assignment import PROJECT_ROOT
 from grader.cli import main
 from grader.release import FINGERPRINTS, ReleaseError, audit, build_release, released_checks, verify_checks
-from grader.assignment import PROJECT_ROOT
 
 ASSIGNMENT = "hw1_bn_mlp"
 SOLUTION = PROJECT_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
@@ -50,12 +50,14 @@ def lines_of(path: Path) -> set[str]:
 def test_release_holds_what_students_need_and_nothing_else(release: Path) -> None:
     names = {p.relative_to(release).as_posix() for p in release_files(release)}
     for expected in ("README.md", "Makefile", "pyproject.toml", ".gitignore", ".github/workflows/grade.yml",
-                     "checks/FINGERPRINTS.json", f"checks/{ASSIGNMENT}/conftest.py", f"checks/{ASSIGNMENT}/pytest.ini",
+                     "checks/FINGERPRINTS.json", f"checks/{ASSIGNMENT}/assignment.toml", f"checks/{ASSIGNMENT}/report.py",
                      f"checks/{ASSIGNMENT}/check_1_model.py", f"assignments/{ASSIGNMENT}/{ASSIGNMENT}.py",
                      f"assignments/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", "grader/cli.py", "grader/plugin.py"):
         assert expected in names
     assert not (release / "solutions").exists() and not (release / "tests").exists()
-    assert f"checks/{ASSIGNMENT}/check_4_compare.py" not in names, "a file of hidden checks only is left out"
+    compare = (release / "checks" / ASSIGNMENT / "check_4_compare.py").read_text(encoding="utf-8")
+    assert "def observe_compare_hidden_sizes(" in compare, "a hidden check's observation is released"
+    assert "def check_" not in compare and "def judge_" not in compare and "COMPARE_MIN_ACCURACY" not in compare
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
     for path in (PROJECT_ROOT / "assignments" / ASSIGNMENT).iterdir():
         assert (release / "assignments" / ASSIGNMENT / path.name).read_bytes() == path.read_bytes()
@@ -92,7 +94,7 @@ def test_fingerprints_cover_every_released_check_file(release: Path) -> None:
     doc = json.loads((release / "checks" / FINGERPRINTS).read_text(encoding="utf-8"))
     on_disk = {p.relative_to(release / "checks").as_posix() for p in release_files(release / "checks")}
     assert set(doc["files"]) == on_disk - {FINGERPRINTS}
-    assert {f"{ASSIGNMENT}/conftest.py", f"{ASSIGNMENT}/pytest.ini"} <= set(doc["files"])
+    assert {f"{ASSIGNMENT}/assignment.toml", f"{ASSIGNMENT}/check_1_model.py"} <= set(doc["files"])
     assert verify_checks(release / "checks" / FINGERPRINTS, release / "checks") == []
 
 
@@ -111,7 +113,7 @@ def test_audit_refuses_a_solution_line_or_a_hidden_check_name(tmp_path: Path) ->
 def test_unmarked_hidden_check_is_an_error_and_marked_files_are_stripped(tmp_path: Path) -> None:
     suite = tmp_path / "hw"
     suite.mkdir()
-    (suite / "pytest.ini").write_text("[pytest]\n")
+    (suite / "assignment.toml").write_text('module = "hw"\n')
     check = '@pytest.mark.points(1, visibility="hidden")\ndef check_secret():\n    pass\n'
     (suite / "check_a.py").write_text(f"import pytest\n\n\n{check}")
     with pytest.raises(ReleaseError, match="check_secret not inside ### BEGIN HIDDEN"):
@@ -120,7 +122,8 @@ def test_unmarked_hidden_check_is_an_error_and_marked_files_are_stripped(tmp_pat
         f"import pytest\n\n\n### BEGIN HIDDEN\n{check}### END HIDDEN\n\n\ndef check_open():\n    pass\n")
     (suite / "check_b.py").write_text(f'"""Only hidden."""\n### BEGIN HIDDEN\nimport pytest\n\n\n{check}### END HIDDEN\n')
     out = released_checks(suite)
-    assert sorted(p.name for p in out) == ["check_a.py", "pytest.ini"]
+    assert sorted(p.name for p in out) == ["assignment.toml", "check_a.py"]
+    assert out[Path("assignment.toml")].decode().endswith("hidden_checks = 1\n")
     assert b"check_secret" not in out[Path("check_a.py")] and b"def check_open" in out[Path("check_a.py")]
 
 
@@ -147,7 +150,7 @@ def test_verify_checks_lists_edited_missing_and_extra_files(release: Path, tmp_p
     shutil.copytree(release / "checks", checks)
     assert main(["verify-checks", "--checks-root", str(checks)]) == 0
     # Windows line endings (git autocrlf) are not an edit.
-    ini = checks / ASSIGNMENT / "pytest.ini"
+    ini = checks / ASSIGNMENT / "assignment.toml"
     ini.write_bytes(ini.read_bytes().replace(b"\n", b"\r\n"))
     (checks / ASSIGNMENT / "__pycache__").mkdir()
     (checks / ASSIGNMENT / "__pycache__" / "conftest.cpython-311.pyc").write_bytes(b"\0")
@@ -210,7 +213,8 @@ def test_student_makefile_checks_like_the_course_makefile(release: Path) -> None
     course = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     for target in ("check", "data"):
         assert recipe(student, target) == recipe(course, target)
-    assert re.search(r"^check: data\b", student, re.MULTILINE) and f"ASSIGNMENT ?= {ASSIGNMENT}" in student
+    # grader check fetches the data the assignment declares, if any: no `data` step for an assignment without
+    assert re.search(r"^check: \$\(STAMP\)", student, re.MULTILINE) and f"ASSIGNMENT ?= {ASSIGNMENT}" in student
     if shutil.which("make"):
         dry = subprocess.run(["make", "-n", "check"], cwd=release, check=False, capture_output=True, text=True, timeout=60)
         assert dry.returncode == 0, dry.stderr

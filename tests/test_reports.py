@@ -365,7 +365,7 @@ def test_grade_batch_takes_a_progress_object(tmp_path: Path) -> None:
     (class_dir / "notes.txt").write_text("not code")
     stream = io.StringIO()
     with Progress(stream) as progress:
-        summary = grade_batch(class_dir, BatchOptions(out=tmp_path / "out", jobs=1, device="cpu",
+        summary = grade_batch(class_dir, BatchOptions(assignment="hw1_bn_mlp", out=tmp_path / "out", jobs=1, device="cpu",
                                                       limits=Limits(wall_s=60)), progress=progress)
     assert sorted(summary.bad_input) == ["empty", "notes"]
     assert "empty: not graded (empty)" in stream.getvalue() and "notes: not graded (unsupported)" in stream.getvalue()

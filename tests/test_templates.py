@@ -9,8 +9,9 @@ import nbformat
 import pytest
 
 from grader.assign import build_assignment, python_to_notebook
+from grader.assignment import PROJECT_ROOT
 from grader.notebook import count_stubs, notebook_to_source
-from grader.runner import PROJECT_ROOT, run_suite
+from grader.pipeline import check_path
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 ASSIGNMENTS = PROJECT_ROOT / "assignments"
@@ -40,6 +41,6 @@ def test_filled_notebook_gets_full_marks(tmp_path: Path) -> None:
     solution = (SOLUTIONS / "hw1_bn_mlp" / "hw1_bn_mlp.py").read_text(encoding="utf-8")
     notebook = tmp_path / "hw1_bn_mlp.ipynb"
     nbformat.write(python_to_notebook(solution), notebook)
-    result = run_suite(notebook, "hw1_bn_mlp", visibility="all", device="cpu")
+    result = check_path(notebook, "hw1_bn_mlp", visibility="all", device="cpu")
     assert not result.problem and result.checks
     assert all(c.passed for c in result.checks), {c.name: c.message for c in result.checks if not c.passed}

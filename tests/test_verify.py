@@ -15,19 +15,19 @@ import torch
 from catalogue import SOLUTION
 from torch import nn
 
-from grader.kits.mnist.data import ensure_mnist
-from grader.determinism import seed_everything
-from grader.kits.torch_models import replica_key
-from grader.protocol import Evidence, judge_checks
-from grader.kits.torch_models.replica import describe, rebuild
 from grader.assignment import DEFAULT_CHECKS
+from grader.determinism import seed_everything
+from grader.kits.mnist.data import ensure_mnist
+from grader.kits.torch_models import replica_key
+from grader.kits.torch_models.replica import describe, rebuild
+from grader.protocol import Evidence, judge_checks
 from grader.submission import import_submission
 from grader.suite import load_suite
 
 SUITE = load_suite(DEFAULT_CHECKS / "hw1_bn_mlp")  # imports the check modules under their own names
 
 
-def VERIFY(artifacts: dict[str, object], root: Path, challenge: int, names: list[str]  # noqa: N802
+def VERIFY(artifacts: dict[str, object], root: Path, challenge: int, names: list[str]
            ) -> tuple[dict[str, tuple[bool, str]], list[str], dict[str, object]]:
     """The grader's own verdicts on `names` from `artifacts` (what pipeline.judged asks for)."""
     return judge_checks(SUITE.judges, names, Evidence(artifacts, challenge, root)), [], {}
