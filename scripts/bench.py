@@ -3,7 +3,7 @@
 1. Fixed cost per submission, training excluded: the untouched template (every function raises
    NotImplementedError, so nothing trains) graded through the warm forkserver pool
    (`grader.batch.grade_submission`: fork, confinement, a pytest session, the parent's verdicts) against
-   `grader.runner.run_suite` (a fresh `python -m pytest` process, as `grader check` does).
+   `grader.pipeline.check_path` (a fresh grading process, as `grader check` runs).
 2. Full hw1 grading of the reference solution through the pool, against running that same file as-is
    (`python solutions/hw1_bn_mlp/hw1_bn_mlp.py MNIST_ROOT`: 15 epochs plus Q1-2's 3 x 15 epochs). By
    default the as-is script is timed with 0 and with 1 epoch and extrapolated linearly,
@@ -29,13 +29,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
-from grader.runner import PROJECT_ROOT, run_suite, suite_dir
 
 import grader.batch
-from grader.batch import FIRST_UID, BatchOptions, grade_batch, grade_submission, stage_checks, stage_data
+from grader.assignment import DEFAULT_CHECKS, PROJECT_ROOT
+from grader.batch import FIRST_UID, BatchOptions, grade_batch, grade_submission, stage_checks
 from grader.gradebook import Gradebook
 from grader.intake import Submission, discover
+from grader.kits import stage_data
 from grader.kits.mnist.data import ensure_mnist
+from grader.pipeline import check_path
 from grader.sandbox import Limits
 from grader.suite import Suite, load_suite
 
@@ -95,8 +97,8 @@ class Bench:
         self.device = device
         os.chmod(workdir, 0o711)  # as grade_batch: confined processes traverse to their scratch only
         self.mnist = ensure_mnist(None, log=log)
-        self.data_root = stage_data(self.mnist, workdir / "data")
-        suite = load_suite(suite_dir(ASSIGNMENT))
+        self.data_root = stage_data(("mnist",), self.mnist, workdir / "data")
+        suite = load_suite(DEFAULT_CHECKS / ASSIGNMENT)
         self.suite: Suite = replace(suite, path=stage_checks(suite, workdir / "checks"))  # as grade_batch
         self.options = BatchOptions(assignment=ASSIGNMENT, out=workdir / "out", jobs=1, device=device,
                                     limits=Limits(wall_s=300, uid=BENCH_UID))
@@ -121,7 +123,7 @@ class Bench:
 
     def fresh(self, path: Path) -> tuple[float, float, str]:
         started = time.perf_counter()
-        result = run_suite(path, ASSIGNMENT, visibility="all", device=self.device, data_root=self.data_root)
+        result = check_path(path, ASSIGNMENT, visibility="all", device=self.device, data_root=self.data_root)
         return time.perf_counter() - started, result.points, result.problem
 
 
@@ -215,12 +217,12 @@ def measure(device: str, args: argparse.Namespace) -> list[str]:
         pool, pool_n = median(timed("template via pool", args.repeats, lambda: bench.pooled(template)), args.repeats)
         pool_load = loads(before)
         before = load()
-        fresh, fresh_n = median(timed("template via run_suite", args.fresh_repeats,
+        fresh, fresh_n = median(timed("template via check_path", args.fresh_repeats,
                                       lambda: bench.fresh(template.file or TEMPLATE)), args.fresh_repeats)
         fresh_load = loads(before)
         rows.append(f"| fixed cost per submission, no training (untouched template), {device} | {s(pool)} "
                     f"({pool_n}; pool start-up once per batch: {s(first)}) | fresh `python -m "
-                    f"pytest` (`run_suite`): {s(fresh)} ({fresh_n}) | {fresh / pool:.1f}x "
+                    f"grader check` process (`check_path`): {s(fresh)} ({fresh_n}) | {fresh / pool:.1f}x "
                     f"| <= {FIXED_COST_GOAL_S} s with the pool | {yes(pool <= FIXED_COST_GOAL_S)} "
                     f"| {pool_load}; {fresh_load} |")
         # 2. full grading vs the script as-is
@@ -261,7 +263,7 @@ def measure(device: str, args: argparse.Namespace) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=12, help="pool runs of the template (default: %(default)s)")
-    parser.add_argument("--fresh-repeats", type=int, default=5, help="run_suite runs (default: %(default)s)")
+    parser.add_argument("--fresh-repeats", type=int, default=5, help="check_path runs (default: %(default)s)")
     parser.add_argument("--full-repeats", type=int, default=3, help="pool runs of the reference (default: %(default)s)")
     parser.add_argument("--students", type=int, default=20, help="class size for throughput (default: %(default)s)")
     parser.add_argument("--as-is-full", action="store_true", help="time the as-is script's real 15 epochs (minutes)")

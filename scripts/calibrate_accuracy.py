@@ -20,7 +20,6 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
-from grader.observe import observe_call
 
 from grader.assignment import PROJECT_ROOT
 from grader.determinism import resolve_device, seed_everything
@@ -77,7 +76,8 @@ def compare_section(reference: ModuleType, root: Path, device: torch.device, see
     accuracies = []
     for seed in range(seeds):
         seed_everything(seed)
-        observed = observe_call(compare.COMPARE_CALL, reference, root, device)
+        observed: dict[str, object] = {}
+        compare.observe_compare_hidden_sizes(reference, root, device, observed)
         found = [compare.test_accuracy(compare.network_for(c, observed["compare_rows:built"])[1], root)
                  for c in compare.CONFIGS]
         accuracies += found
@@ -87,8 +87,8 @@ def compare_section(reference: ModuleType, root: Path, device: torch.device, see
     return [
         "# Calibration of the hidden `compare_hidden_sizes` check: the grader's copies of the networks it trained",
         "", f"Produced by `python scripts/calibrate_accuracy.py` (device {device}).", "",
-        (f"One epoch on the first {compare.COMPARE_CALL['train_size']} training images (lr 0.1), accuracy on the "
-         f"first {compare.COMPARE_CALL['test_size']} test images, {seeds} seeds."), "",
+        (f"One epoch on the first {compare.COMPARE_TRAIN_SIZE} training images (lr 0.1), accuracy on the "
+         f"first {compare.COMPARE_TEST_SIZE} test images, {seeds} seeds."), "",
         *rows, "",
         (f"Worst: {min(accuracies):.3f}; mean {mean:.3f}, standard deviation {spread:.3f}. The floor "
          f"(`COMPARE_MIN_ACCURACY` = {compare.COMPARE_MIN_ACCURACY}) sits "
