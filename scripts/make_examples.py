@@ -1,7 +1,7 @@
 """Write examples/submissions/: example students for `make demo`, each the reference with a planted bug.
 
 Usage: python scripts/make_examples.py   (rewrites the folder; the result is committed)
-The bugs come from tests/wrong_submissions/catalogue.toml, so the examples stay in step with the
+The bugs come from tests/wrong_submissions/hw1_bn_mlp.toml, so the examples stay in step with the
 reference solution and with the tests that prove what each bug costs.
 """
 
@@ -45,7 +45,7 @@ def write_examples(out: Path) -> None:
 
 README = """# Example submissions for `make demo`
 
-Written by `scripts/make_examples.py` from the reference solution and tests/wrong_submissions/catalogue.toml.
+Written by `scripts/make_examples.py` from the reference solution and tests/wrong_submissions/hw1_bn_mlp.toml.
 
 | student | entry | what is in it |
 | --- | --- | --- |

@@ -1,7 +1,7 @@
-"""The catalogue of wrong submissions (wrong_submissions/catalogue.toml) and how a bug is planted.
+"""The catalogues of wrong submissions (wrong_submissions/<assignment>.toml) and how a bug is planted.
 
-Each entry names a text of the reference solution (`old`, occurring exactly once) and what replaces it
-(`new`). Used by the wrong-submission and red-team tests and by scripts/make_examples.py.
+Each entry names a text of the assignment's reference solution (`old`, occurring exactly once) and what
+replaces it (`new`). Used by the wrong-submission and red-team tests and by scripts/make_examples.py.
 """
 
 from __future__ import annotations
@@ -10,15 +10,22 @@ import tomllib
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES: dict[str, dict] = {path.stem: tomllib.loads(path.read_text("utf-8"))
+                               for path in sorted((Path(__file__).parent / "wrong_submissions").glob("*.toml"))}
+# hw1's, by the names the older tests use.
 SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
-CATALOGUE = tomllib.loads((Path(__file__).parent / "wrong_submissions" / "catalogue.toml").read_text("utf-8"))
+CATALOGUE = CATALOGUES["hw1_bn_mlp"]
 BUGS: dict[str, dict] = {bug["name"]: bug for bug in CATALOGUE["bug"]}
 HARMLESS: dict[str, dict] = {variant["name"]: variant for variant in CATALOGUE["ok"]}
 
 
-def plant(bug: dict | None, source: str | None = None) -> str:
+def solution_of(assignment: str) -> Path:
+    return PROJECT_ROOT / "solutions" / assignment / f"{assignment}.py"
+
+
+def plant(bug: dict | None, source: str | None = None, assignment: str = "hw1_bn_mlp") -> str:
     """The reference solution (or `source`) with `bug` planted; the reference itself for None."""
-    source = SOLUTION.read_text(encoding="utf-8") if source is None else source
+    source = solution_of(assignment).read_text(encoding="utf-8") if source is None else source
     if bug is None:
         return source
     old, new = str(bug["old"]), str(bug["new"])

@@ -1,9 +1,10 @@
-"""Every check fails on a realistic wrong submission and passes on the reference.
+"""Every check fails on a realistic wrong submission and passes on the reference, for every assignment.
 
-Each wrong submission in wrong_submissions/catalogue.toml is graded with all checks (hidden too);
-the set of checks it fails must be exactly the set the catalogue names, so no verdict is an accident.
-The same holds for the grader's own verdicts alone (checks/<assignment>/verify.py, from what the
-grading process observed), since those are what a submission cannot forge.
+Each wrong submission in wrong_submissions/<assignment>.toml is graded with all checks (hidden too); the set of
+checks it fails must be exactly the set the catalogue names, so no verdict is an accident. The same holds for
+the grader's own verdicts alone (the judges, from the evidence the grading process recorded), since those are
+what a submission cannot forge; and `grader grade` (confined, a class at once) gives every entry the same
+verdicts as `grader check`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,34 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from catalogue import BUGS, CATALOGUE, HARMLESS, SOLUTION, plant
+from catalogue import CATALOGUES, plant, solution_of
 
 from grader.assignment import DEFAULT_CHECKS, PROJECT_ROOT
-from grader.kits.mnist.data import ensure_mnist
+from grader.batch import BatchOptions, grade_batch
+from grader.gradebook import Gradebook
+from grader.kits import ensure_data
 from grader.pipeline import child_artifacts, judged, new_job, run_unconfined, verdicts
 from grader.protocol import Evidence, judge_checks
 from grader.results import CheckResult
-from grader.suite import load_suite
+from grader.sandbox import Limits
+from grader.suite import Suite, load_suite
 
-TEMPLATE = PROJECT_ROOT / "assignments" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
-SUITE = load_suite(DEFAULT_CHECKS / "hw1_bn_mlp")
 CHALLENGE = 20261124  # any seed: the parent's verdicts must not depend on it
+ENTRIES = [(a, kind, entry["name"]) for a, catalogue in CATALOGUES.items()
+           for kind in ("bug", "ok") for entry in catalogue.get(kind, [])]
+
+
+def suite_of(assignment: str) -> Suite:
+    return load_suite(DEFAULT_CHECKS / assignment)
+
+
+def entry(assignment: str, kind: str, name: str) -> dict:
+    return next(e for e in CATALOGUES[assignment][kind] if e["name"] == name)
+
+
+def expected_failures(bug: dict, suite: Suite) -> set[str]:
+    expected = set(bug.get("fails", {}))
+    return {s.name for s in suite.specs} if expected == {"*"} else expected
 
 
 class Graded:
@@ -33,61 +50,63 @@ class Graded:
         self.max_points = sum(c.max_points for c in checks)
 
 
-def grade(path: Path, bug: dict | None = None) -> Graded:
+def grade(path: Path, bug: dict | None = None, assignment: str = "hw1_bn_mlp") -> Graded:
     """The verdicts of both halves combined, as grader check and grader grade give them, having confirmed that
     the grading process's verdicts and the grader's own fail the same checks, but the ones the catalogue says
     the grader judges from another angle."""
-    root = ensure_mnist(None, log=lambda _: None)
+    suite = suite_of(assignment)
+    root = ensure_data(suite.assignment.kits, None, log=lambda _: None)
     with tempfile.TemporaryDirectory() as scratch:
-        job = new_job(SUITE, path, Path(scratch), data_root=root, device="cpu", threads=0, challenge=CHALLENGE)
+        job = new_job(suite, path, Path(scratch), data_root=root, device="cpu", threads=0, challenge=CHALLENGE)
         outcome = run_unconfined(job, 900)
-        child, _, errors, _ = verdicts(SUITE, Path(job.results), job.nonce, outcome)
+        child, _, errors, _ = verdicts(suite, Path(job.results), job.nonce, outcome)
         evidence = Evidence(child_artifacts(Path(job.artifacts)), CHALLENGE, root)
     assert child, "no check ran"
     assert not any("grading process" in c.message for c in child), [c.message for c in child]
-    parent = judge_checks(SUITE.judges, [c.name for c in child], evidence)
+    parent = judge_checks(suite.judges, [c.name for c in child], evidence)
     parent_failed = {name: message for name, (ok, message) in parent.items() if not ok}
     child_failed = {c.name for c in child if not c.passed}
     assert set(parent_failed) == child_failed - set((bug or {}).get("grader_passes", {})), (
         f"the grader's own verdicts fail {sorted(parent_failed)}, the checks fail {sorted(child_failed)}: "
         f"{parent_failed}")
-    return Graded(judged(SUITE, child, evidence, errors))
+    return Graded(judged(suite, child, evidence, errors))
 
 
 def failed(result: Graded) -> set[str]:
     return {c.name for c in result.checks if not c.passed}
 
 
-def test_catalogue_is_large_and_unique() -> None:
-    assert len(BUGS) == len(CATALOGUE["bug"]) >= 15
-    assert len(HARMLESS) == len(CATALOGUE["ok"])
+def test_every_assignment_has_a_catalogue_that_names_every_check() -> None:
+    for assignment in sorted(p.parent.name for p in DEFAULT_CHECKS.glob("*/assignment.toml")):
+        assert assignment in CATALOGUES, f"tests/wrong_submissions/{assignment}.toml is missing"
+        bugs = CATALOGUES[assignment]["bug"]
+        assert len({b["name"] for b in bugs}) == len(bugs) >= 10 and CATALOGUES[assignment].get("ok")
+        suite = suite_of(assignment)
+        lost = set().union(*(expected_failures(b, suite) for b in bugs))
+        assert {s.name for s in suite.specs} <= lost, "every check must be shown to fail on a wrong submission"
 
 
 @pytest.mark.slow
-def test_reference_gets_full_marks() -> None:
-    result = grade(SOLUTION)
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_reference_gets_full_marks_and_the_template_zero(assignment: str) -> None:
+    result = grade(solution_of(assignment), assignment=assignment)
     assert failed(result) == set(), [c.message for c in result.checks if not c.passed]
     assert result.points == result.max_points > 0
-
-
-@pytest.mark.slow
-def test_untouched_template_scores_zero_with_not_implemented() -> None:
-    result = grade(TEMPLATE)
-    assert result.points == 0
-    for check in result.checks:
+    template = grade(PROJECT_ROOT / "assignments" / assignment / f"{assignment}.py", assignment=assignment)
+    assert template.points == 0
+    for check in template.checks:
         assert "not implemented yet" in check.message, (check.name, check.message)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(BUGS))
-def test_wrong_submission_loses_exactly_the_named_checks(name: str, tmp_path: Path) -> None:
-    bug = BUGS[name]
-    path = tmp_path / "hw1_bn_mlp.py"
-    path.write_text(plant(bug), encoding="utf-8")
-    result = grade(path, bug)
-    expected = set(bug["fails"])
-    if expected == {"*"}:
-        expected = {c.name for c in result.checks}
+@pytest.mark.parametrize(("assignment", "kind", "name"), ENTRIES)
+def test_catalogued_submission_loses_exactly_the_named_checks(assignment: str, kind: str, name: str,
+                                                              tmp_path: Path) -> None:
+    bug = entry(assignment, kind, name)
+    path = tmp_path / f"{assignment}.py"
+    path.write_text(plant(bug, assignment=assignment), encoding="utf-8")
+    result = grade(path, bug if kind == "bug" else None, assignment)
+    expected = expected_failures(bug, suite_of(assignment)) if kind == "bug" else set()
     assert failed(result) == expected, {c.name: c.message for c in result.checks if not c.passed}
     for check in result.checks:
         if not check.passed:
@@ -95,18 +114,29 @@ def test_wrong_submission_loses_exactly_the_named_checks(name: str, tmp_path: Pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(HARMLESS))
-def test_harmless_variation_gets_full_marks(name: str, tmp_path: Path) -> None:
-    path = tmp_path / "hw1_bn_mlp.py"
-    path.write_text(plant(HARMLESS[name]), encoding="utf-8")
-    result = grade(path)
-    assert failed(result) == set(), {c.name: c.message for c in result.checks if not c.passed}
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_grader_grade_gives_the_catalogue_the_same_verdicts(assignment: str, tmp_path: Path) -> None:
+    """The whole catalogue as one class, confined and graded at once: each entry loses what `grader check` says."""
+    suite = suite_of(assignment)
+    expected = {}
+    for kind in ("bug", "ok"):
+        for bug in CATALOGUES[assignment].get(kind, []):
+            folder = tmp_path / "class" / bug["name"]
+            folder.mkdir(parents=True)
+            (folder / f"{assignment}.py").write_text(plant(bug, assignment=assignment), encoding="utf-8")
+            expected[bug["name"]] = expected_failures(bug, suite) if kind == "bug" else set()
+    grade_batch(tmp_path / "class", BatchOptions(assignment=assignment, out=tmp_path / "out", jobs=2, device="cpu",
+                                                 limits=Limits(wall_s=600)), progress=lambda _: None)
+    with Gradebook(tmp_path / "out" / "grades.db") as book:
+        got = {run.student: {c.name for c in run.checks if not c.passed} for run in book.latest(assignment)}
+    assert got == expected
 
 
 @pytest.mark.slow
 def test_same_submission_graded_twice_gets_identical_results(tmp_path: Path) -> None:
+    bug = entry("hw1_bn_mlp", "bug", "no_eval_in_evaluate")
     path = tmp_path / "hw1_bn_mlp.py"
-    path.write_text(plant(BUGS["no_eval_in_evaluate"]), encoding="utf-8")
-    first, second = grade(path, BUGS["no_eval_in_evaluate"]), grade(path, BUGS["no_eval_in_evaluate"])
+    path.write_text(plant(bug), encoding="utf-8")
+    first, second = grade(path, bug), grade(path, bug)
     strip = [(c.name, c.points, c.status, c.message) for c in first.checks]
     assert strip == [(c.name, c.points, c.status, c.message) for c in second.checks]
