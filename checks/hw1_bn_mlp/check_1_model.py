@@ -53,6 +53,8 @@ def require_matching_batchnorm(model: nn.Module, batch: torch.Tensor) -> None:
     sequence = layer_sequence(model, batch, (nn.Linear, BatchNorm))
     norms = [(i, m) for i, m in enumerate(sequence) if isinstance(m, BatchNorm)]
     require(len(norms) == 2, f"a BatchNorm1d should follow each of the 2 hidden Linear layers, found {len(norms)}.")
+    require(norms[0][1] is not norms[1][1], "the same BatchNorm1d object runs after both hidden Linear layers: "
+            "each hidden layer needs a BatchNorm1d of its own (its own statistics and parameters).")
     for i, norm in norms:
         before = sequence[i - 1] if i > 0 else None
         require(isinstance(norm, nn.BatchNorm1d), f"use torch.nn.BatchNorm1d, not {type(norm).__name__}.")
@@ -173,16 +175,20 @@ def check_build_model_hidden_sizes(build: Callable[..., nn.Module], batch: torch
 ### END HIDDEN
 
 
+# A dropout rate nobody hard-codes (0.5 and 0.3 are what students write), so a model that ignores `p` shows it.
+HIDDEN_P = 0.37
+
+
 def observe_build_model_dropout_argument(build: Callable[..., nn.Module]) -> None:
     """Builds the model the hidden check judges (the `build` fixture records it)."""
-    build(p=0.5)
+    build(p=HIDDEN_P)
 
 
 ### BEGIN HIDDEN
 @pytest.mark.points(1, visibility="hidden")
 def check_build_model_dropout_argument(build: Callable[..., nn.Module], batch: torch.Tensor) -> None:
-    """build_model(p=0.5) uses p = 0.5 in both Dropout layers."""
-    ps = [float(d.p) for d in layer_sequence(build(p=0.5), batch, (nn.Dropout,))]  # type: ignore[arg-type]
-    require(len(ps) == 2 and all(abs(p - 0.5) < 1e-9 for p in ps),
-            f"build_model(p=0.5) should use p=0.5 in both Dropout layers, got {ps}.")
+    """build_model(p=...) uses that p in both Dropout layers."""
+    ps = [float(d.p) for d in layer_sequence(build(p=HIDDEN_P), batch, (nn.Dropout,))]  # type: ignore[arg-type]
+    require(len(ps) == 2 and all(abs(p - HIDDEN_P) < 1e-9 for p in ps),
+            f"build_model(p={HIDDEN_P}) should use p={HIDDEN_P} in both Dropout layers, got {ps}.")
 ### END HIDDEN
