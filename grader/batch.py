@@ -26,7 +26,7 @@ from grader.assignment import PROJECT_ROOT, load_assignment
 from grader.gradebook import Gradebook, Run
 from grader.intake import Submission, discover
 from grader.kits import ensure_data, stage_data
-from grader.pipeline import Submitted, build_run, challenge_seed, new_job, now
+from grader.pipeline import GRADER_ERROR, Submitted, build_run, challenge_seed, new_job, now
 from grader.release import released_checks
 from grader.sandbox import Limits, run_confined
 from grader.suite import Suite, load_suite
@@ -231,12 +231,15 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
                   challenge=challenge_seed(sub.sha256))
     started = time.monotonic()
     readable = [p for p in (data_root, suite.path, GRADER_PACKAGE) if p is not None]
-    outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
-                           readable=readable, context=warm_context(suite.assignment.kits, data_root))
+    submitted = Submitted(student=sub.student, file=sub.file, sha256=sub.sha256, source=str(sub.source))
     try:
-        return build_run(suite, Submitted(student=sub.student, file=sub.file, sha256=sub.sha256,
-                                          source=str(sub.source)), job, outcome, device=options.device,
-                         started=started)
+        for _attempt in (1, 2):  # a failure of the grader's own machinery is tried once more, never a grade
+            outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
+                                   readable=readable, context=warm_context(suite.assignment.kits, data_root))
+            run = build_run(suite, submitted, job, outcome, device=options.device, started=started)
+            if run.status != GRADER_ERROR:
+                break
+        return run
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -196,6 +196,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(f"\nGraded {len(summary.graded)}, unchanged {len(summary.skipped)}, not gradable "
           f"{len(summary.bad_input)}. Gradebook {args.out / 'grades.db'}; grades {args.out / 'grades.csv'}; "
           f"one report.json per student in {args.out}/<student>/.")
+    failed = [run.student for run in runs if run.status == "grader_error"]
+    if failed:
+        print(f"grader: {len(failed)} submission(s) not graded because the grader itself failed (twice): "
+              f"{', '.join(failed)}; fix the grading environment and run the same command again", file=sys.stderr)
+        return 3
     return 0
 
 

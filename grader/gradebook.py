@@ -105,9 +105,11 @@ class Gradebook:
             )
 
     def is_current(self, assignment: str, student: str, sha256: str, suite_version: str) -> bool:
-        """Whether the student's latest run graded exactly these bytes with exactly this suite."""
+        """Whether the student's latest run graded exactly these bytes with exactly this suite (a run the grader's
+        own failure left ungraded is never current)."""
         latest = self._latest_row(assignment, student)
-        return latest is not None and (latest["sha256"], latest["suite_version"]) == (sha256, suite_version)
+        return (latest is not None and latest["status"] != "grader_error"
+                and (latest["sha256"], latest["suite_version"]) == (sha256, suite_version))
 
     def latest(self, assignment: str) -> list[Run]:
         """Each student's latest run for `assignment`, sorted by student."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grader.plugin import STARTED
 from grader.protocol import Evidence, judge_checks
 from grader.results import CheckResult, Run
 from grader.sandbox import Outcome
@@ -114,13 +115,20 @@ def build_run(suite: Suite, submitted: Submitted, job: Job, outcome: Outcome, *,
               started: float) -> Run:
     """Stages 2-4 on what a grading process left; never raises for anything the process did."""
     status, problem = "graded", ""
+    failure = grader_failure(Path(job.results), outcome)
     try:
+        if failure:
+            raise GraderError(failure)
         checks, recorded, observation_errors, hidden_not_run = verdicts(suite, Path(job.results), job.nonce,
                                                                         outcome, job.visibility)
         evidence = Evidence(child_artifacts(Path(job.artifacts)), job.challenge,
                             Path(job.data_root) if job.data_root else None)
         checks = judged(suite, checks, evidence, observation_errors)
         notes, extras = report_data(suite, evidence, recorded, checks)
+    except GraderError as error:  # the grader's own machinery failed: not a grade (the batch tries again)
+        status, problem = GRADER_ERROR, f"not graded: grader error ({error})"
+        checks = [replace(c, status="error", points=0.0, message=problem) for c in suite.checks]
+        notes, extras, hidden_not_run = [], {}, 0
     except Exception as error:  # noqa: BLE001 - what the child left is data: it costs this submission only
         status = "could_not_grade"
         problem = (f"the grader could not use what the grading process left ({type(error).__name__}: "
@@ -135,6 +143,22 @@ def build_run(suite: Suite, submitted: Submitted, job: Job, outcome: Outcome, *,
         notes=tuple(notes + list(outcome.notes)), stdout=outcome.stdout, stderr=outcome.stderr, extras=extras,
         hidden_not_run=hidden_not_run,
     )
+
+
+GRADER_ERROR = "grader_error"
+
+
+class GraderError(Exception):
+    """The grading machinery itself failed (the process could not start pytest or the grader): never a grade."""
+
+
+def grader_failure(results: Path, outcome: Outcome) -> str:
+    """Why the grader's own machinery failed in this run, or "" when it started (whatever the student's code did
+    after that). The plugin marks the start before any student code runs."""
+    if outcome.timed_out or results.exists() or results.with_name(results.name + STARTED).exists():
+        return ""
+    tail = [line for line in (outcome.stderr or outcome.stdout).strip().splitlines() if line.strip()][-1:]
+    return f"the grading process ended before the checks started: {(tail or ['no output'])[0][:300]}"
 
 
 def verdicts(suite: Suite, results: Path, nonce: str, outcome: Outcome, visibility: str = "all",

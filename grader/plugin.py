@@ -22,6 +22,7 @@ from grader.results import CheckResult
 
 collector_key = pytest.StashKey["Collector"]()
 hidden_removed_key = pytest.StashKey[int]()
+STARTED = ".started"  # beside the result file: the grading machinery started before any student code ran
 _OWN_PROPERTIES = {"points", "visibility", "description", "status", "message", "observation"}
 
 
@@ -136,6 +137,9 @@ class Collector:
         # environment (removed from it now), and a snapshot of what the verdicts rely on.
         self._nonce = os.environ.pop("GRADER_NONCE", "")
         self._snapshot = integrity.snapshot()
+        # The grader's machinery is up (pytest, this plugin, the checks' configuration): from here on, a run that
+        # leaves no results failed because of the submission, before this because of the grader.
+        path.with_name(path.name + STARTED).write_text("started", encoding="utf-8")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)

@@ -45,6 +45,13 @@ def import_submission(path: Path, module_name: str) -> ModuleType:
         raise SubmissionError(
             f"your code could not be imported: syntax error on line {error.lineno}: {error.msg}."
         ) from None
+    except ModuleNotFoundError as error:
+        line = _last_line_in(error, file)
+        raise SubmissionError(
+            f"your code could not be imported: it imports `{error.name}`{f' on line {line}' if line else ''}, which "
+            "the grading environment does not have; use what the template imports (torch, torchvision, numpy, "
+            "matplotlib, tqdm) or ask the course staff."
+        ) from None
     except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
         line = _last_line_in(error, file)
         raise SubmissionError(

@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import sys
+import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from multiprocessing import forkserver
@@ -75,6 +76,9 @@ def grade_in_child(job: Job) -> None:
         torch.set_num_threads(job.threads)
     os.environ["GRADER_NONCE"] = job.nonce  # read and removed by the plugin before student code runs
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    # Students' plotting lines run, draw nowhere and cost nothing (plt.show() with a non-interactive backend).
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="grader-mpl-")
     sys.dont_write_bytecode = True
     sys.argv = ["pytest"]
     pytest.main(pytest_arguments(job))
@@ -100,6 +104,9 @@ def warm_context(kits: tuple[str, ...] = (), data_root: Path | None = None) -> m
             preload = [module for name in kits for module in getattr(kit(name), "PRELOAD", ())]
             context.set_forkserver_preload(["grader.worker", *preload])
             os.environ[WARM_DATA_ENV] = json.dumps({"kits": list(kits), "root": str(data_root or "")})
+            # OpenMP reads this when torch loads it, in the server: its threads sleep when idle instead of spinning,
+            # so a loaded machine slows grading in proportion (spin-waiting made it 40x slower).
+            os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
             try:
                 forkserver.ensure_running()
             finally:

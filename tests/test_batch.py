@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import runpy
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -12,7 +13,9 @@ import pytest
 from grader.assignment import PROJECT_ROOT
 from grader.batch import BatchOptions, grade_batch
 from grader.gradebook import Gradebook
+from grader.pipeline import Submitted, check_file
 from grader.sandbox import Limits
+from grader.suite import load_suite
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 SOLUTION = PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
@@ -82,3 +85,21 @@ def test_committed_examples_are_what_the_script_writes(tmp_path: Path) -> None:
     assert written == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     for path in written:
         assert (tmp_path / path).read_bytes() == (committed / path).read_bytes(), f"{path} differs: run make examples"
+
+
+def test_a_failure_of_the_grader_is_never_a_grade(tmp_path: Path) -> None:
+    """A grading process whose machinery cannot start (here: its copy of the checks lost its declaration, so pytest
+    stops before any check) is 'not graded: grader error', with no points, and is never taken as current."""
+    suite = load_suite(PROJECT_ROOT / "checks" / "hw1_bn_mlp")
+    broken = tmp_path / "hw1_bn_mlp"
+    broken.mkdir()
+    shutil.copy(suite.path / "check_2_modes.py", broken)
+    submission = tmp_path / "hw1_bn_mlp.py"
+    shutil.copy(PROJECT_ROOT / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py", submission)
+    run = check_file(replace(suite, path=broken), Submitted(student="s", file=submission, sha256="ab" * 32),
+                     data_root=None, device="cpu", visibility="all")
+    assert run.status == "grader_error" and run.points == 0
+    assert run.problem.startswith("not graded: grader error (the grading process ended before the checks started")
+    with Gradebook(tmp_path / "grades.db") as book:
+        book.record(run)
+        assert not book.is_current(run.assignment, "s", run.sha256, run.suite_version)

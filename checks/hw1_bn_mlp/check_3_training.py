@@ -274,11 +274,16 @@ def check_loaders(submission: ModuleType, artifacts: dict[str, object], challeng
 
 @pytest.mark.points(1)
 def check_criterion(submission: ModuleType, artifacts: dict[str, object]) -> None:
-    """make_criterion returns CrossEntropyLoss."""
+    """make_criterion returns a loss that computes cross-entropy (its loss and gradients on the grader's logits)."""
     criterion = submission.make_criterion()
-    require(isinstance(criterion, nn.CrossEntropyLoss),
-            f"make_criterion should return torch.nn.CrossEntropyLoss(), not {type(criterion).__name__}.")
-    artifacts["criterion_outputs"] = criterion_outputs(criterion)
+    require(callable(criterion), f"make_criterion should return a loss function such as "
+            f"torch.nn.CrossEntropyLoss(), not {type(criterion).__name__}.")
+    artifacts["criterion_outputs"] = outputs = criterion_outputs(criterion)
+    # Judged by what it computes, not its type: F.cross_entropy is as right as nn.CrossEntropyLoss().
+    require(same_tensor_lists(outputs, criterion_outputs(nn.CrossEntropyLoss()), rtol=1e-4, atol=1e-6),
+            f"make_criterion's {getattr(criterion, '__name__', type(criterion).__name__)} does not give "
+            "cross-entropy's loss and gradients on the logits of a batch: return torch.nn.CrossEntropyLoss() "
+            "(it applies the softmax itself).")
 
 
 def judge_criterion(evidence: Evidence) -> None:
