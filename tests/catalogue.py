@@ -1,7 +1,7 @@
 """The catalogues of wrong submissions (wrong_submissions/<assignment>.toml) and how a bug is planted.
 
 Each entry names a text of the assignment's reference solution (`old`, occurring exactly once) and what
-replaces it (`new`). Used by the wrong-submission and red-team tests and by scripts/make_examples.py.
+replaces it (`new`), or lists of both for a bug planted in several places. Used by the wrong-submission and red-team tests and by scripts/make_examples.py.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def plant(bug: dict | None, source: str | None = None, assignment: str = "hw1_bn
     source = solution_of(assignment).read_text(encoding="utf-8") if source is None else source
     if bug is None:
         return source
-    old, new = str(bug["old"]), str(bug["new"])
-    assert source.count(old) == 1, f"{bug.get('name', bug)}: its `old` text must occur exactly once in the solution"
-    return source.replace(old, new)
+    olds, news = bug["old"], bug["new"]  # one text, or a list of texts for a bug planted in several places
+    for old, new in zip(*((olds, news) if isinstance(olds, list) else ([olds], [news])), strict=True):
+        assert source.count(old) == 1, f"{bug.get('name', bug)}: its `old` text must occur exactly once in the solution"
+        source = source.replace(old, new)
+    return source

@@ -83,14 +83,21 @@ def check_batchnorm_sizes(model: nn.Module, batch: torch.Tensor) -> None:
 def check_layer_order(model: nn.Module, batch: torch.Tensor) -> None:
     """The layers run in the order Linear -> BatchNorm -> ReLU -> Dropout (twice), then Linear."""
     order = describe_order(layer_sequence(model, batch, ORDER_KINDS))
-    require(order == EXPECTED_ORDER, f"the layers run as {order}, but the homework asks for {EXPECTED_ORDER}.")
+    require(order == EXPECTED_ORDER, f"the layers run as {all_layers(model, batch)}, but the homework asks for "
+            f"{EXPECTED_ORDER}.")
+
+
+def all_layers(model: nn.Module, batch: torch.Tensor) -> str:
+    """Every layer a forward pass runs, whatever its kind (a message names what was found)."""
+    return describe_order(layer_sequence(model, batch, (nn.Module,)))
 
 
 @pytest.mark.points(1)
 def check_dropout_p(model: nn.Module, batch: torch.Tensor) -> None:
     """Both hidden layers use Dropout with p = 0.3."""
     dropouts = layer_sequence(model, batch, (nn.Dropout,))
-    require(len(dropouts) == 2, f"a Dropout(p=0.3) should follow each of the 2 hidden ReLUs, found {len(dropouts)}.")
+    require(len(dropouts) == 2, f"a torch.nn.Dropout(p=0.3) should follow each of the 2 hidden ReLUs, found "
+            f"{len(dropouts)} (the layers run as {all_layers(model, batch)}).")
     ps = [float(d.p) for d in dropouts]  # type: ignore[arg-type]
     require(all(abs(p - 0.3) < 1e-9 for p in ps), f"Dropout should use p=0.3, but the model uses p={ps}.")
 

@@ -117,18 +117,23 @@ def reference_evaluate(model: nn.Module, loader: TensorLoader, device: str = "cp
 ### END HIDDEN
 
 
+def linear_probe() -> nn.Sequential:
+    """A linear model that takes flat or image-shaped batches, whatever the student's loop feeds it."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+
 def batchnorm_after_train_epoch(train_epoch: Callable[..., object], seed: int) -> list[torch.Tensor]:
     """BatchNorm's buffers after one epoch at lr=0 of a model handed over in eval mode: they change only if
     train_epoch runs the model in train mode, whatever it does with gradients and costs."""
     model = fixed(small_bn_model()).eval()
     train_epoch(model, challenge_loader(seed), nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0),
                 "cpu")
-    return [plain(buffer) for buffer in model[1].buffers()]
+    return [plain(buffer) for buffer in model[2].buffers()]  # small_bn_model's BatchNorm1d
 
 
 def cost_at_rest(train_epoch: Callable[..., object], seed: int) -> float | None:
     """What train_epoch returns for a linear model at lr=0, whose batch losses the grader can compute."""
-    model = fixed(nn.Sequential(nn.Linear(784, 10)))
+    model = fixed(linear_probe())
     return number_or_none(train_epoch(model, challenge_loader(seed), nn.CrossEntropyLoss(),
                                       torch.optim.SGD(model.parameters(), lr=0.0), "cpu"))
 
@@ -136,7 +141,7 @@ def cost_at_rest(train_epoch: Callable[..., object], seed: int) -> float | None:
 def parameters_after_train_epoch(train_epoch: Callable[..., object], seed: int) -> list[torch.Tensor]:
     """A linear model's parameters after one epoch of SGD (lr=0.1): one step per batch, each on that batch's
     gradient alone; a linear model has no train/eval difference, so the mode does not matter."""
-    model = fixed(nn.Sequential(nn.Linear(784, 10)))
+    model = fixed(linear_probe())
     train_epoch(model, challenge_loader(seed), nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
                 "cpu")
     return [plain(parameter) for parameter in model.parameters()]

@@ -23,13 +23,25 @@ from grader.tensors import plain
 SETTINGS: dict[str, tuple[str, ...]] = {
     "Linear": ("in_features", "out_features"),
     "BatchNorm1d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine"),
     "Dropout": ("p",),
+    "AlphaDropout": ("p",),
+    "FeatureAlphaDropout": ("p",),
     "ReLU": (),
+    "ReLU6": (),
     "LeakyReLU": ("negative_slope",),
+    "PReLU": ("num_parameters",),
+    "SELU": (),
+    "CELU": ("alpha",),
+    "ELU": ("alpha",),
+    "GELU": ("approximate",),
+    "SiLU": (),
+    "Mish": (),
+    "Hardswish": (),
+    "Hardtanh": ("min_val", "max_val"),
+    "Softplus": ("beta", "threshold"),
     "Tanh": (),
     "Sigmoid": (),
-    "GELU": (),
-    "ELU": ("alpha",),
     "Identity": (),
     "Flatten": ("start_dim", "end_dim"),
     "Softmax": ("dim",),
@@ -80,6 +92,8 @@ def _layer(module: nn.Module) -> dict[str, object]:
 
 
 def _setting(value: object) -> object:
+    if isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value):
+        return list(value)  # LayerNorm's normalized_shape
     return value if isinstance(value, (bool, int, float, str, type(None))) else repr(value)
 
 
@@ -128,10 +142,10 @@ def rebuild(description: object) -> Replica:
 def _build_layer(spec: object) -> nn.Module:
     if not isinstance(spec, dict) or spec.get("kind") not in SETTINGS:
         kind = spec.get("kind") if isinstance(spec, dict) else spec
-        raise ReplicaError(f"your model runs a layer the grader cannot rebuild ({str(kind)[:60]}); the homework "
-                           "needs only torch.nn.Linear, BatchNorm1d, ReLU and Dropout")
+        raise ReplicaError(f"your model runs a layer the grader cannot copy ({str(kind)[:60]}): build it from "
+                           "torch.nn's own layers")
     kind = spec["kind"]
-    settings = {name: spec[name] for name in SETTINGS[kind]}
+    settings = {name: tuple(spec[name]) if isinstance(spec[name], list) else spec[name] for name in SETTINGS[kind]}
     if kind == "Linear":
         settings["bias"] = bool(spec["bias"])
     factory: Callable[..., nn.Module] = getattr(nn, kind)
