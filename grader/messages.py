@@ -53,7 +53,11 @@ def _function(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -
 
 def _where(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> str:
     frames = _student_frames(excinfo, item)
-    return f" (line {frames[-1][1]} of your code)" if frames else ""
+    if not frames:
+        return ""
+    from grader.notebook import where
+
+    return f" ({where(item.config.stash.get(submission_file_key, ''), frames[-1][1])})"
 
 
 def _first_line(error: BaseException) -> str:

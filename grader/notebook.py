@@ -15,6 +15,11 @@ SKIP_TAGS = frozenset({"experiment", "skip-grading"})
 
 # IPython-only lines: "%magic", "!shell", and "x = !cmd" / "x = %magic" assignments.
 _MAGIC_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<code>(?:[%!]|[\w.]+[ \t]*=[ \t]*[%!](?!=)).*)$")
+# IPython's automagics and shell commands that Colab and Jupyter users type without % or ! ("cd drive/...",
+# "pip install ...", "ls"): skipped like magics where the line is not Python.
+# Only in a cell that is not Python as a whole; "cd = 3", "ls(x)" and "pwd.x" are left alone.
+_AUTOMAGIC_LINE = re.compile(r"^[ \t]*(cd|pip|ls|pwd|cat|mkdir|rm|cp|mv|wget|curl|unzip|conda|nvidia-smi|env|"
+                             r"who|whos|clear|history|load_ext|matplotlib)([ \t]+(?![-+*/%|&^]?=|[=(\[.,:)]).*)?$")
 _STUB_LINE = re.compile(r"""^[ \t]*raise[ \t]+NotImplementedError\((["'])Fill this blank!\1\)[ \t]*$""")
 
 
@@ -50,9 +55,12 @@ def _comment_magics(source: str) -> str:
         return "\n".join(f"# {line}" if line else "#" for line in lines)
     out = []
     for line in lines:
-        match = _MAGIC_LINE.match(line)
+        match = _MAGIC_LINE.match(line) or _AUTOMAGIC_LINE.match(line)
         if match is None:
             out.append(line)
+        elif match.re is _AUTOMAGIC_LINE:
+            indent = line[:len(line) - len(line.lstrip())]
+            out.append(f"{indent}pass  # {line.strip()}" if indent else f"# {line.strip()}")
         elif match["indent"]:
             # Inside a block the magic may be the only statement, so leave a statement behind.
             out.append(f"{match['indent']}pass  # {match['code']}")
@@ -79,6 +87,12 @@ def _without_skipped_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def notebook_to_source(nb_or_path: nbformat.NotebookNode | str | Path) -> str:
     """The graded code cells of a notebook, in order, as one Python source."""
+    return notebook_source_and_lines(nb_or_path)[0]
+
+
+def notebook_source_and_lines(nb_or_path: nbformat.NotebookNode | str | Path) -> tuple[str, list[tuple[int, int]]]:
+    """The graded source, and for each of its lines the (cell, line in that cell) it came from, both counted
+    from 1 as the notebook shows them (every cell counts, markdown too), so messages can name the cell."""
     if isinstance(nb_or_path, (str, Path)):
         nb, where = _read(Path(nb_or_path)), str(nb_or_path)
     else:
@@ -86,17 +100,43 @@ def notebook_to_source(nb_or_path: nbformat.NotebookNode | str | Path) -> str:
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
         raise NotebookError(f"{where} is not a valid notebook: no list of cells")
-    chunks = []
+    for number, cell in enumerate(nb["cells"], start=1):
+        cell.setdefault("metadata", {})["grader_cell"] = number  # survives the tag filter's copy
+    chunks: list[str] = []
+    lines: list[tuple[int, int]] = []
     for cell in _without_skipped_cells(nb).cells:
         if cell.get("cell_type") != "code":
             continue
-        chunk = _comment_magics(_cell_source(cell)).lstrip("\n").rstrip()
+        raw = _comment_magics(_cell_source(cell))
+        chunk = raw.lstrip("\n").rstrip()
         if chunk:
+            first = len(raw) - len(raw.lstrip("\n"))  # leading blank lines dropped
+            if lines:
+                lines += [lines[-1]] * 2  # the blank lines between cells
+            number = int(cell["metadata"]["grader_cell"])
+            lines += [(number, first + i + 1) for i in range(chunk.count("\n") + 1)]
             chunks.append(chunk)
     # Blank lines between cells keep top-level definitions apart, as in the percent-format file.
-    return "\n\n\n".join(chunks) + "\n" if chunks else ""
+    return ("\n\n\n".join(chunks) + "\n" if chunks else ""), lines
 
 
 def count_stubs(source: str) -> int:
     """How many ``raise NotImplementedError("Fill this blank!")`` lines are still unfilled."""
     return sum(1 for line in source.splitlines() if _STUB_LINE.match(line))
+
+
+# The generated .py of each notebook imported in this process -> where each of its lines came from.
+_ORIGINS: dict[str, list[tuple[int, int]]] = {}
+
+
+def remember_origins(generated: Path, lines: list[tuple[int, int]]) -> None:
+    _ORIGINS[str(generated)] = lines
+
+
+def where(file: str | Path, line: int) -> str:
+    """"line N of your code", or for a notebook "cell C, line L of your notebook" (as the notebook numbers them)."""
+    origins = _ORIGINS.get(str(file))
+    if origins and 1 <= line <= len(origins):
+        cell, in_cell = origins[line - 1]
+        return f"cell {cell}, line {in_cell} of your notebook"
+    return f"line {line} of your code"

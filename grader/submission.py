@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 from grader.messages import SubmissionError
+from grader.notebook import where
 
 
 def source_file(path: Path) -> Path:
@@ -20,14 +21,15 @@ def source_file(path: Path) -> Path:
         _check_utf8(path)
         return path
     if path.suffix == ".ipynb":
-        from grader.notebook import NotebookError, notebook_to_source
+        from grader.notebook import NotebookError, notebook_source_and_lines, remember_origins
 
         try:
-            source = notebook_to_source(path)
+            source, lines = notebook_source_and_lines(path)
         except NotebookError as error:
             raise SubmissionError(str(error)) from None
         out = Path(tempfile.mkdtemp(prefix="grader-nb-")) / f"{path.stem}.py"
         out.write_text(source, encoding="utf-8")
+        remember_origins(out, lines)
         return out
     raise SubmissionError(f"{path.name} is neither a .py file nor a notebook (.ipynb).")
 
@@ -43,12 +45,12 @@ def import_submission(path: Path, module_name: str) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         raise SubmissionError(
-            f"your code could not be imported: syntax error on line {error.lineno}: {error.msg}."
+            f"your code could not be imported: syntax error on {where(file, error.lineno or 0)}: {error.msg}."
         ) from None
     except ModuleNotFoundError as error:
         line = _last_line_in(error, file)
         raise SubmissionError(
-            f"your code could not be imported: it imports `{error.name}`{f' on line {line}' if line else ''}, which "
+            f"your code could not be imported: it imports `{error.name}`{f' on {where(file, line)}' if line else ''}, which "
             "the grading environment does not have; use what the template imports (torch, torchvision, numpy, "
             "matplotlib, tqdm) or ask the course staff."
         ) from None
@@ -56,7 +58,7 @@ def import_submission(path: Path, module_name: str) -> ModuleType:
         line = _last_line_in(error, file)
         raise SubmissionError(
             f"your code could not be imported: it raised {type(error).__name__}: {error}"
-            f"{f' on line {line}' if line else ''}. Code outside functions runs at import; "
+            f"{f' on {where(file, line)}' if line else ''}. Code outside functions runs at import; "
             "keep the experiment under `if __name__ == \"__main__\":`."
         ) from None
     return module

@@ -153,3 +153,25 @@ def test_count_stubs() -> None:
     assert count_stubs('msg = \'raise NotImplementedError("Fill this blank!")\'\n') == 0
     assert count_stubs('raise NotImplementedError("todo")\n') == 0
     assert count_stubs(f"# {STUB_RAISE}\n") == 0
+
+
+def test_colab_lines_without_percent_are_skipped_where_they_are_not_python() -> None:
+    """What the course's Colab notebooks hold: `cd drive/...`, `pip install ...`, `ls` typed as automagics."""
+    source = notebook_to_source(notebook(("code", "cd /content/drive/MyDrive/lab\npip install torchvision\nls\n"
+                                                   "import os\ncd = 3\nls(cd)")))
+    assert source.splitlines() == ["# cd /content/drive/MyDrive/lab", "# pip install torchvision", "# ls",
+                                   "import os", "cd = 3", "ls(cd)"]
+
+
+def test_messages_name_the_cell_and_its_line(tmp_path: Path) -> None:
+    from grader.messages import SubmissionError
+    from grader.submission import import_submission
+
+    path = tmp_path / "hw.ipynb"
+    nbformat.write(notebook(("markdown", "# title"), ("code", "import os\n"),
+                            ("code", "\n\ndef f():\n    return 1 +\n")), path)
+    with pytest.raises(SubmissionError, match=r"syntax error on cell 3, line 4 of your notebook"):
+        import_submission(path, "hw_cells")
+    nbformat.write(notebook(("code", "x = 1"), ("markdown", "text"), ("code", "y = 2\nraise KeyError('k')")), path)
+    with pytest.raises(SubmissionError, match=r"raised KeyError: 'k' on cell 3, line 2 of your notebook"):
+        import_submission(path, "hw_cells2")
