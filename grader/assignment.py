@@ -14,7 +14,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CHECKS = PROJECT_ROOT / "checks"
 DECLARATION = "assignment.toml"
-_KEYS = {"module", "kits", "check_timeout_s", "submission_timeout_s", "released", "hidden_checks"}
+_KEYS = {"module", "functions", "kits", "check_timeout_s", "submission_timeout_s", "released", "hidden_checks"}
 
 
 class UsageError(Exception):
@@ -28,6 +28,7 @@ class Assignment:
     name: str  # the folder's name under checks/
     folder: Path  # checks/<name>/
     module: str  # the student's module: <module>.py or <module>.ipynb
+    functions: tuple[str, ...] = ()  # the template's functions: a file defining none of them is told so once
     kits: tuple[str, ...] = ()
     check_timeout_s: float = 15
     submission_timeout_s: float = 600
@@ -68,6 +69,7 @@ def read_declaration(folder: Path) -> Assignment:
     if missing:
         raise UsageError(f"{file}: unknown kit(s) {', '.join(missing)} (known: {', '.join(sorted(KITS))})")
     return Assignment(name=folder.name, folder=folder, module=str(data.get("module", folder.name)), kits=kits,
+                      functions=tuple(map(str, data.get("functions", ()))),
                       check_timeout_s=float(data.get("check_timeout_s", 15)),
                       submission_timeout_s=float(data.get("submission_timeout_s", 600)),
                       released=bool(data.get("released", False)), hidden_checks=int(data.get("hidden_checks", 0)))

@@ -13,7 +13,7 @@ import torch
 
 from grader.determinism import resolve_device, seed_everything
 from grader.messages import SubmissionError, submission_file_key
-from grader.submission import import_submission, source_file
+from grader.submission import import_submission, require_functions, source_file
 
 assignment_key = pytest.StashKey["object"]()  # the suite's Assignment, put there by the plugin
 
@@ -27,7 +27,10 @@ def submission(pytestconfig: pytest.Config) -> ModuleType:
         raise SubmissionError("no submission was given (--submission PATH).")
     path = Path(given)
     pytestconfig.stash[submission_file_key] = str(source_file(path))
-    return import_submission(path, pytestconfig.stash[assignment_key].module)  # type: ignore[attr-defined]
+    assignment = pytestconfig.stash[assignment_key]
+    module = import_submission(path, assignment.module)  # type: ignore[attr-defined]
+    require_functions(module, assignment.functions)  # type: ignore[attr-defined]
+    return module
 
 
 @pytest.fixture(scope="session")

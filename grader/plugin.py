@@ -110,9 +110,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if collector_key not in item.config.stash:
         return report  # an ordinary pytest run: leave its reports alone
     points, visibility = points_of(item)
-    doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip().splitlines()
+    from grader.suite import first_paragraph
+
+    doc = first_paragraph(getattr(getattr(item, "function", None), "__doc__", None))
     report.user_properties += [
-        ("points", points), ("visibility", visibility), ("description", doc[0] if doc else ""),
+        ("points", points), ("visibility", visibility), ("description", doc),
         ("observation", is_observation(item)),
     ]
     if call.excinfo is not None and report.failed:

@@ -56,12 +56,35 @@ def import_submission(path: Path, module_name: str) -> ModuleType:
         ) from None
     except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
         line = _last_line_in(error, file)
+        if _is_network_error(error):
+            raise SubmissionError(
+                f"your code tries to reach the network when it is imported ({type(error).__name__}"
+                f"{f' on {where(file, line)}' if line else ''}), to download data perhaps; the grader has no network. "
+                "Keep downloads and experiments under `if __name__ == \"__main__\":`: the checks give your "
+                "functions the data."
+            ) from None
         raise SubmissionError(
             f"your code could not be imported: it raised {type(error).__name__}: {error}"
             f"{f' on {where(file, line)}' if line else ''}. Code outside functions runs at import; "
             "keep the experiment under `if __name__ == \"__main__\":`."
         ) from None
     return module
+
+
+def require_functions(module: ModuleType, expected: tuple[str, ...]) -> None:
+    """One clear sentence for a file that defines none of the template's functions (a script of another year, a
+    file of another assignment), instead of the same import error under every check."""
+    if expected and not any(callable(getattr(module, name, None)) for name in expected):
+        raise SubmissionError(f"this file defines none of the template's functions ({', '.join(expected)}): "
+                              "fill in the blanks of the assignment's template, keeping its function names.")
+
+
+def _is_network_error(error: BaseException) -> bool:
+    import socket
+    import urllib.error
+
+    return isinstance(error, (urllib.error.URLError, socket.gaierror, ConnectionError, TimeoutError)) or (
+        isinstance(error, OSError) and error.errno in (101, 110, 111, 113))  # unreachable, timed out, refused
 
 
 def _check_utf8(path: Path) -> None:

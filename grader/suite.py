@@ -111,10 +111,15 @@ def specs_in(module: ModuleType, assignment: Assignment, released: bool) -> list
             raise SuiteError(f"{file}:{line}: hidden check_{name} has no observe_{name}: students' copies of the "
                              "checks do not hold hidden code, so a visible observe_ function must record what its "
                              "judge needs (docs/authoring.md)")
-        doc = (inspect.getdoc(function) or "").strip().splitlines()
-        found.append(CheckSpec(name=name, description=doc[0] if doc else "", points=points,
+        found.append(CheckSpec(name=name, description=first_paragraph(inspect.getdoc(function)), points=points,
                                visibility=visibility, file=file, line=line, judge=judge, observe=observe))
     return found
+
+
+def first_paragraph(doc: str | None) -> str:
+    """A check's description: its docstring's first paragraph as one line (a sentence wrapped over two lines is
+    not cut in the middle)."""
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
 
 
 def points_mark(function: object, where: str) -> tuple[float, Visibility]:
