@@ -80,8 +80,9 @@ def _without_skipped_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     remover = TagRemovePreprocessor(remove_cell_tags=set(SKIP_TAGS), enabled=True)
-    copy = nbformat.from_dict({**nb, "cells": [dict(cell, metadata=dict(cell.get("metadata") or {}))
-                                                for cell in nb["cells"]]})
+    # A copy (the caller's notebook is left as it was), each cell numbered as the notebook shows it.
+    copy = nbformat.from_dict({**nb, "cells": [dict(cell, metadata={**(cell.get("metadata") or {}), "grader_cell": n})
+                                                for n, cell in enumerate(nb["cells"], start=1)]})
     return remover.preprocess(copy, {})[0]
 
 
@@ -100,8 +101,6 @@ def notebook_source_and_lines(nb_or_path: nbformat.NotebookNode | str | Path) ->
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
         raise NotebookError(f"{where} is not a valid notebook: no list of cells")
-    for number, cell in enumerate(nb["cells"], start=1):
-        cell.setdefault("metadata", {})["grader_cell"] = number  # survives the tag filter's copy
     chunks: list[str] = []
     lines: list[tuple[int, int]] = []
     for cell in _without_skipped_cells(nb).cells:
