@@ -24,8 +24,10 @@ data: $(STAMP)  ## fetch and verify the data $(ASSIGNMENT) uses, if any, into th
 check: $(STAMP)  ## students: grade your assignments/$(ASSIGNMENT)/ with the visible checks
 	$(BIN)/grader check assignments/$(ASSIGNMENT) --assignment $(ASSIGNMENT)
 
-demo: data  ## grade the bundled example class (examples/submissions/) into reports/demo/
-	$(BIN)/grader grade examples/submissions --assignment $(ASSIGNMENT) --out reports/demo
+demo: data  ## grade the example classes: examples/submissions/ (hw1) into reports/demo/, examples/<a>/ into reports/demo-<a>/
+	$(BIN)/grader grade examples/submissions --assignment hw1_bn_mlp --out reports/demo
+	@for class in $(wildcard examples/hw*_*/); do name=$$(basename $$class); echo "== $$name"; \
+		$(BIN)/grader grade $$class --assignment $$name --out reports/demo-$$name || exit 1; done
 
 test: data  ## the whole test suite, slow end-to-end tests included
 	$(BIN)/python -m pytest

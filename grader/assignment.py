@@ -78,9 +78,7 @@ def read_declaration(folder: Path) -> Assignment:
 def assignment_of_path(path: Path, checks_root: Path | None = None) -> str | None:
     """The assignment a path belongs to: `assignments/<a>/`, `solutions/<a>/`, a file named `<a>.py`/`.ipynb`,
     or a folder whose student files are named so; None when nothing says."""
-    known = known_assignments(checks_root)
-    by_stem = {read_declaration((checks_root or DEFAULT_CHECKS) / a).module.casefold(): a for a in known}
-    by_stem.update({a.casefold(): a for a in known})
+    by_stem = _stems(checks_root)
     resolved = path.resolve()
     for part in [resolved.name, *(p.name for p in resolved.parents)][:3]:
         if part.casefold() in by_stem and (path.is_dir() or part != resolved.name):
@@ -88,11 +86,26 @@ def assignment_of_path(path: Path, checks_root: Path | None = None) -> str | Non
     if path.is_file() or path.suffix.lower() in (".py", ".ipynb"):
         return _named(path, by_stem)
     if path.is_dir():
-        found = {_named(p, by_stem) for p in path.rglob("*") if p.suffix.lower() in (".py", ".ipynb", ".zip")}
-        found.discard(None)
+        found = assignments_in(path, checks_root)
         if len(found) == 1:
-            return found.pop()
+            return next(iter(found))
     return None
+
+
+def assignments_in(folder: Path, checks_root: Path | None = None) -> dict[str, int]:
+    """How many student files in `folder` are named after each known assignment."""
+    by_stem = _stems(checks_root)
+    counts: dict[str, int] = {}
+    for file in folder.rglob("*"):
+        if file.suffix.lower() in (".py", ".ipynb", ".zip") and (name := _named(file, by_stem)):
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _stems(checks_root: Path | None) -> dict[str, str]:
+    known = known_assignments(checks_root)
+    by_stem = {read_declaration((checks_root or DEFAULT_CHECKS) / a).module.casefold(): a for a in known}
+    return by_stem | {a.casefold(): a for a in known}
 
 
 def _named(file: Path, by_stem: dict[str, str]) -> str | None:

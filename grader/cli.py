@@ -8,7 +8,14 @@ import os
 import sys
 from pathlib import Path
 
-from grader.assignment import PROJECT_ROOT, Assignment, UsageError, known_assignments, resolve_assignment
+from grader.assignment import (
+    PROJECT_ROOT,
+    Assignment,
+    UsageError,
+    assignments_in,
+    known_assignments,
+    resolve_assignment,
+)
 from grader.results import Run
 
 
@@ -178,7 +185,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be 0 (automatic) or more")
     if not args.submissions.is_dir():
         raise UsageError(f"{args.submissions} is not a folder of submissions")
+    found = assignments_in(args.submissions)
+    if not args.assignment and len(found) > 1:
+        raise UsageError(f"{args.submissions} holds files of several assignments ("
+                         + ", ".join(f"{n}: {c}" for n, c in sorted(found.items())) + "): pass --assignment")
     assignment = resolve_assignment(args.submissions, args.assignment)
+    left = {name: count for name, count in found.items() if name != assignment.name}
+    if left:
+        print("Left for their own assignments: " + ", ".join(f"{c} file(s) of {n}" for n, c in sorted(left.items()))
+              + " (grade them with --assignment)", file=sys.stderr)
     timeout = args.timeout if args.timeout is not None else assignment.submission_timeout_s
     print(f"Grading {args.submissions} as {assignment.name} ...", file=sys.stderr, flush=True)
     options = BatchOptions(assignment=assignment.name, out=args.out, jobs=args.jobs, device=args.device,
