@@ -101,7 +101,8 @@ def warm_context(kits: tuple[str, ...] = (), data_root: Path | None = None) -> m
             from grader.kits import kit
 
             context = multiprocessing.get_context("forkserver")
-            preload = [module for name in kits for module in getattr(kit(name), "PRELOAD", ())]
+            preload = [module for name in kits
+                       for module in (*getattr(kit(name), "PRELOAD", ()), getattr(kit(name), "FIXTURES", None)) if module]
             context.set_forkserver_preload(["grader.worker", *preload])
             os.environ[WARM_DATA_ENV] = json.dumps({"kits": list(kits), "root": str(data_root or "")})
             # OpenMP reads this when torch loads it, in the server: its threads sleep when idle instead of spinning,
