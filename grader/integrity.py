@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
-def _guarded() -> dict[str, Callable[[], object]]:
+def _guarded(own: dict[str, Callable[[], object]]) -> dict[str, Callable[[], object]]:
     import _pytest.outcomes
     import _pytest.python
     import _pytest.reports
@@ -22,7 +22,6 @@ def _guarded() -> dict[str, Callable[[], object]]:
     import torch
 
     import grader.checking
-    import grader.plugin
 
     return {
         "pytest.fail": lambda: pytest.fail,
@@ -36,27 +35,27 @@ def _guarded() -> dict[str, Callable[[], object]]:
         "pytest_pyfunc_call": lambda: _pytest.python.pytest_pyfunc_call,
         "grader.checking.fail": lambda: grader.checking.fail,
         "grader.checking.require": lambda: grader.checking.require,
-        "grader.plugin.makereport": lambda: grader.plugin.pytest_runtest_makereport,
-        "Collector.logreport": lambda: grader.plugin.Collector.pytest_runtest_logreport,
-        "Collector.sessionfinish": lambda: grader.plugin.Collector.pytest_sessionfinish,
         "torch.equal": lambda: torch.equal,
         "torch.allclose": lambda: torch.allclose,
         "torch.Tensor.max": lambda: torch.Tensor.max,
         "torch.nn.Module.__call__": lambda: torch.nn.Module.__call__,
         "torch.nn.Module.train": lambda: torch.nn.Module.train,
+        **own,
     }
 
 
 Snapshot = dict[str, tuple[object, object]]
 
 
-def snapshot() -> Snapshot:
-    return {name: _identity(get()) for name, get in _guarded().items()}
+def snapshot(own: dict[str, Callable[[], object]] | None = None) -> Snapshot:
+    """The identity of everything a verdict relies on; `own`: the caller's functions too (the plugin's hooks),
+    each as a getter that looks it up anew."""
+    return {name: _identity(get()) for name, get in _guarded(own or {}).items()}
 
 
-def changed(before: Snapshot) -> list[str]:
+def changed(before: Snapshot, own: dict[str, Callable[[], object]] | None = None) -> list[str]:
     """Names of the guarded objects that are no longer what they were."""
-    now = snapshot()
+    now = snapshot(own)
     return sorted(name for name, (obj, code) in before.items()
                   if now[name][0] is not obj or now[name][1] is not code)
 
