@@ -16,6 +16,15 @@ class SubmissionError(Exception):
     """The submission could not be used at all (import failed, file missing); the message says why."""
 
 
+class FunctionHung(SubmissionError):
+    """A student function that already ran past a check's time limit in this grading run is not called again."""
+
+
+def hung_function(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> str:
+    """The student function a timed-out check was stuck in (the outermost one it called), or ""."""
+    return _function(excinfo, item).removesuffix("()")
+
+
 def student_message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> tuple[Status, str]:
     """(status, message) for a check that did not pass."""
     error = excinfo.value
@@ -26,7 +35,9 @@ def student_message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.I
         if text.startswith("Timeout"):  # pytest-timeout fails the test with "Timeout (>Ns) ..."
             limit = text.split(")")[0].removeprefix("Timeout (")  # e.g. ">60.0s"
             where = _where(excinfo, item)
-            return "error", f"timed out ({limit}){where}: look for an endless loop or a needlessly slow step."
+            function = _function(excinfo, item)
+            return "error", (f"timed out ({limit}){f' in {function}' if function else ''}{where}: look for an endless "
+                             "loop or a needlessly slow step.")
         return "failed", text
     if isinstance(error, NotImplementedError):
         return "failed", f"{_function(excinfo, item) or 'a function'} is not implemented yet: fill its blank."

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from grader import integrity
-from grader.messages import student_message
+from grader.messages import FunctionHung, hung_function, student_message
 from grader.results import CheckResult
 
 collector_key = pytest.StashKey["Collector"]()
@@ -122,7 +122,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.excinfo is not None and report.failed:
         status, message = student_message(call.excinfo, item)
         report.user_properties += [("status", status), ("message", message)]
+        if message.startswith("timed out"):
+            _quarantine(hung_function(call.excinfo, item), item)
     return report
+
+
+def _quarantine(name: str, item: pytest.Item) -> None:
+    """A student function that ran past a check's time limit is not called again in this grading run: every later
+    check or observation that calls it fails at once, naming the check where it hung (an endless loop costs one
+    time limit, not one per check)."""
+    from grader.fixtures import assignment_key
+
+    assignment = item.config.stash.get(assignment_key, None)
+    module = sys.modules.get(getattr(assignment, "module", ""))
+    if not name or module is None or not callable(getattr(module, name, None)):
+        return
+    limit = item.config.getini("timeout")
+    marker = item.get_closest_marker("timeout")
+    seconds = marker.args[0] if marker and marker.args else limit
+    message = (f"{name}() did not return within {float(seconds):g} s when `{item.name.removeprefix('check_')}` "
+               "called it, so the grader does not call it again: look for an endless loop.")
+
+    def hung(*_args: object, **_kwargs: object) -> None:
+        raise FunctionHung(message)
+
+    setattr(module, name, hung)
 
 
 class Collector:
