@@ -50,7 +50,8 @@ def _student_frames(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.I
     if not path:
         return []
     return [
-        (entry.frame.code.name, entry.lineno + 1)
+        # The qualified name: "SGD.update", not "update" (six classes of one homework each have an update()).
+        (getattr(entry.frame.code.raw, "co_qualname", entry.frame.code.name), entry.lineno + 1)
         for entry in excinfo.traceback
         if Path(str(entry.path)) == Path(path)
     ]
