@@ -26,7 +26,7 @@ from grader.assignment import PROJECT_ROOT, load_assignment
 from grader.gradebook import Gradebook, Run
 from grader.intake import Submission, discover
 from grader.kits import ensure_data, stage_data
-from grader.pipeline import GRADER_ERROR, Submitted, build_run, challenge_seed, new_job, now
+from grader.pipeline import GRADER_ERROR, GRADING_THREADS, Submitted, build_run, challenge_seed, new_job, now
 from grader.release import released_checks
 from grader.sandbox import Limits, run_confined
 from grader.suite import Suite, load_suite
@@ -54,7 +54,7 @@ class BatchSummary:
 def default_jobs(device: str) -> int:
     cores = os.cpu_count() or 1
     uses_gpu = device == "cuda" or (device == "auto" and _cuda_available())
-    return max(2, cores // 4) if uses_gpu else max(1, cores // 2)
+    return max(2, cores // 4) if uses_gpu else cores  # one torch thread each (GRADING_THREADS)
 
 
 def _cuda_available() -> bool:
@@ -81,8 +81,7 @@ def grade_batch(submissions_dir: Path, options: BatchOptions,
         hide = hidden_paths(submissions_dir, options.out, workdir)
         claimed = claim_uids(jobs)
         try:
-            grade = _grader(suite, options, data_root, workdir, hide, max(1, (os.cpu_count() or 1) // jobs),
-                            [uid for uid, _ in claimed])
+            grade = _grader(suite, options, data_root, workdir, hide, GRADING_THREADS, [uid for uid, _ in claimed])
             _run_all(todo, grade, jobs, book, summary, progress)
         finally:
             for _, fd in claimed:

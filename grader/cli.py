@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", help="default: found from SUBMISSIONS_DIR (its files named <a>.py/.ipynb)")
     grade.add_argument("--out", type=Path, default=Path("reports"), help="default: %(default)s")
     grade.add_argument("--jobs", type=int, default=0,
-                       help="submissions graded at once (default: half the cores on CPU, more on a GPU)")
+                       help="submissions graded at once (default: the number of cores on CPU, each with one torch thread; "
+                       "a quarter of them on a GPU)")
     grade.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="default: %(default)s")
     grade.add_argument("--force", action="store_true", help="regrade submissions that did not change")
     grade.add_argument("--timeout", type=float, metavar="SECONDS",

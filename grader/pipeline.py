@@ -36,6 +36,11 @@ from grader.tensors import MAX_ARTIFACT_BYTES, load_artifacts
 from grader.worker import Job, job_file
 
 MAX_RESULTS_BYTES = 2 * 2**20
+# Every grading process computes with one torch thread, under grader check and grader grade alike, whatever
+# --jobs is: the same arithmetic, so the same verdicts on every run; no OpenMP pool to spin-wait or to wake (with
+# two threads a loaded machine made grading 40x slower, and OMP_WAIT_POLICY=PASSIVE made the idle one 2x
+# slower); a class uses the cores through --jobs instead.
+GRADING_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,7 @@ def new_job(suite: Suite, submission: Path, scratch: Path, *, data_root: Path | 
 def run_unconfined(job: Job, timeout_s: float) -> Outcome:
     """The grading process as a plain child process (students' own code on their own machine)."""
     scratch = Path(job.results).parent
-    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
-                        "OMP_WAIT_POLICY": "PASSIVE"}
+    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
     started = time.monotonic()
     command = [sys.executable, "-m", "grader.worker", str(job_file(job, scratch / "job.json"))]
     try:
@@ -83,7 +87,7 @@ def _text(output: str | bytes | None) -> str:
 
 
 def check_file(suite: Suite, submitted: Submitted, *, data_root: Path | None, device: str = "auto",
-               visibility: str = "visible", threads: int = 0, timeout_s: float | None = None) -> Run:
+               visibility: str = "visible", threads: int = GRADING_THREADS, timeout_s: float | None = None) -> Run:
     """`grader check`: one file through every stage, its grading process a plain child process."""
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
         job = new_job(suite, submitted.file.resolve(), Path(scratch), data_root=data_root, device=device,

@@ -40,7 +40,7 @@ from grader.gradebook import Gradebook
 from grader.intake import Submission, discover
 from grader.kits import stage_data
 from grader.kits.mnist.data import ensure_mnist
-from grader.pipeline import check_path
+from grader.pipeline import GRADING_THREADS, check_path
 from grader.sandbox import Limits
 from grader.suite import Suite, load_suite
 
@@ -117,7 +117,7 @@ class Bench:
         self.suite: Suite = replace(suite, path=stage_checks(suite, workdir / "checks"))  # as grade_batch
         self.options = BatchOptions(assignment=ASSIGNMENT, out=workdir / "out", jobs=1, device=device,
                                     limits=Limits(wall_s=300, uid=BENCH_UID))
-        self.threads = os.cpu_count() or 1
+        self.threads = GRADING_THREADS  # as grade_batch
 
     def submission(self, source: Path, student: str) -> Submission:
         folder = self.workdir / f"class-{student}"

@@ -157,8 +157,8 @@ def test_count_stubs() -> None:
 
 def test_colab_lines_without_percent_are_skipped_where_they_are_not_python() -> None:
     """What the course's Colab notebooks hold: `cd drive/...`, `pip install ...`, `ls` typed as automagics."""
-    source = notebook_to_source(notebook(("code", "cd /content/drive/MyDrive/lab\npip install torchvision\nls\n"
-                                                   "import os\ncd = 3\nls(cd)")))
+    cell = "cd /content/drive/MyDrive/lab\npip install torchvision\nls\nimport os\ncd = 3\nls(cd)"
+    source = notebook_to_source(notebook(("code", cell)))
     assert source.splitlines() == ["# cd /content/drive/MyDrive/lab", "# pip install torchvision", "# ls",
                                    "import os", "cd = 3", "ls(cd)"]
 

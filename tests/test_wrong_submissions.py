@@ -57,7 +57,8 @@ def grade(path: Path, bug: dict | None = None, assignment: str = "hw1_bn_mlp") -
     suite = suite_of(assignment)
     root = ensure_data(suite.assignment.kits, None, log=lambda _: None)
     with tempfile.TemporaryDirectory() as scratch:
-        job = new_job(suite, path, Path(scratch), data_root=root, device="cpu", threads=0, challenge=CHALLENGE)
+        # Two torch threads here, one under grader grade below: the verdicts must not depend on it.
+        job = new_job(suite, path, Path(scratch), data_root=root, device="cpu", threads=2, challenge=CHALLENGE)
         outcome = run_unconfined(job, 900)
         child, _, errors, _ = verdicts(suite, Path(job.results), job.nonce, outcome)
         evidence = Evidence(child_artifacts(Path(job.artifacts)), CHALLENGE, root)
