@@ -424,8 +424,9 @@ def plan_release(assignments: list[str], root: Path = PROJECT_ROOT) -> dict[Path
 def solution_lines(root: Path = PROJECT_ROOT) -> set[str]:
     """The stripped lines of `solutions/`'s SOLUTION regions specific enough that finding one is a leak.
 
-    A line counts when it is at least MIN_LEAK_LINE characters, not a comment, not also given in the
-    template (outside every region, like `criterion = make_criterion()` in the experiment) and not one of
+    A line counts when it is at least MIN_LEAK_LINE characters, not a comment, not also given by the
+    template (in its code outside every region, like `criterion = make_criterion()` in the experiment, or
+    spelled out in its text, like hw3's "use `generator = torch.Generator().manual_seed(seed)`") and not one of
     the COMMON_IDIOMS any PyTorch code (the checks' own included) is written with.
     """
     from grader.assign import strip_solutions
@@ -433,11 +434,10 @@ def solution_lines(root: Path = PROJECT_ROOT) -> set[str]:
     lines = set()
     for path in sorted((root / "solutions").rglob("*.py")):
         source = path.read_text(encoding="utf-8")
-        given = {line.strip() for line in strip_solutions(source, str(path)).splitlines()}
+        template = strip_solutions(source, str(path))
         for region in _SOLUTION_REGION.findall(source):
-            lines |= {line.strip() for line in region.splitlines()
-                      if len(line.strip()) >= MIN_LEAK_LINE and not line.strip().startswith("#")}
-        lines -= given
+            lines |= {line.strip() for line in region.splitlines() if len(line.strip()) >= MIN_LEAK_LINE
+                      and not line.strip().startswith("#") and line.strip() not in template}
     return lines - COMMON_IDIOMS
 
 

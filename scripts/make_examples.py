@@ -56,6 +56,15 @@ Written by `scripts/make_examples.py` from the reference solution and tests/wron
 | erin | `erin.py` | an endless loop in predict_one(): that check times out, the rest is graded |
 | frank | `frank_20231_88412_hw1_bn_mlp.py` | a Canvas download name; a softmax inside the model |
 | grace | `grace.zip` | a zip of a folder; evaluate() feeds 0..255 pixels |
+
+The other assignments' example classes are written from their catalogues by hand, one file per student
+(alice: the reference; bob: two planted bugs; carol: one; dave: the untouched template). `make demo` grades each
+into `reports/demo-<assignment>/`:
+
+| class | alice | bob | carol | dave |
+| --- | --- | --- | --- | --- |
+| `hw2_from_scratch/` | 27 / 27 | 19: Adam without bias correction, dropout without 1/(1-p) | 25: weight decay without the penalty | 0 |
+| `hw3_backprop_init/` | 28 / 28 | 19: the notes' sum/mean gradient mix, histograms of pre-activations | 22: sigmoid_prime of the activation | 0 |
 """
 
 if __name__ == "__main__":
