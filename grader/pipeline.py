@@ -131,12 +131,11 @@ def build_run(suite: Suite, submitted: Submitted, job: Job, outcome: Outcome, *,
         notes, extras = report_data(suite, evidence, recorded, checks)
     except GraderError as error:  # the grader's own machinery failed: not a grade (the batch tries again)
         status, problem = GRADER_ERROR, f"not graded: grader error ({error})"
-        checks = [replace(c, status="error", points=0.0, message=problem) for c in suite.checks]
-        notes, extras, hidden_not_run = [], {}, 0
     except Exception as error:  # noqa: BLE001 - what the child left is data: it costs this submission only
         status = "could_not_grade"
         problem = (f"the grader could not use what the grading process left ({type(error).__name__}: "
                    f"{str(error)[:200]}); nothing is awarded")
+    if status != "graded":  # nothing is awarded, every check says why
         checks = [replace(c, status="error", points=0.0, message=problem) for c in suite.checks]
         notes, extras, hidden_not_run = [], {}, 0
     return Run(
@@ -286,5 +285,3 @@ def read_results(path: Path, nonce: str) -> tuple[dict[str, object], str]:
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
-
-Grade = Callable[[Submitted], Run]
