@@ -191,6 +191,64 @@ def python_to_notebook(source: str) -> nbformat.NotebookNode:
     return nb
 
 
+def _is_stub(node: ast.AST) -> bool:
+    """``raise NotImplementedError("Fill this blank!")``: what a SOLUTION region became."""
+    exc = node.exc if isinstance(node, ast.Raise) else None
+    return (isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and exc.func.id == "NotImplementedError"
+            and [getattr(arg, "value", None) for arg in exc.args] == ["Fill this blank!"])
+
+
+def blank_names(source: str) -> list[str]:
+    """The top-level functions and classes of a template that hold a blank, in the template's order."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and any(_is_stub(inner) for inner in ast.walk(node))]
+
+
+# The notebook's first cell: where the course's package is missing (Colab, a new Jupyter) it clones the student
+# repository (`grader release` writes its address) and installs it; then it makes `check` and fetches the data.
+INSTALL_CELL = """\
+# Run this cell first. Where the course's checker is not installed (Colab, a new Jupyter) it installs it from the
+# course's repository; where it is installed it only loads it. It also fetches the data the assignment uses.
+# Then each `check("...")` cell checks the blank above it, and `check()` checks everything.
+REPOSITORY = ""  # the course's student repository (written by `grader release`)
+import importlib.util, subprocess, sys
+from pathlib import Path
+if importlib.util.find_spec("grader") is None:
+    if not REPOSITORY:
+        raise RuntimeError("Open this notebook from a clone of the course's repository (run `make install` there).")
+    clone = Path(REPOSITORY.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]).resolve()
+    if not clone.exists():
+        subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, str(clone)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", str(clone)], check=True)
+    sys.path.insert(0, str(clone))
+from grader.live import Checker
+check = Checker("{assignment}")
+print('Ready: run check("name") under a blank, or check() for every visible check.')"""
+
+
+def with_check_cells(nb: nbformat.NotebookNode, assignment: str) -> nbformat.NotebookNode:
+    """The notebook with the install cell first and a `check("name")` cell under every code cell holding a
+    blank; both tagged so that grading never runs them (grader/notebook.py SKIP_TAGS)."""
+    from grader.notebook import CHECK_TAG, INSTALL_TAG
+
+    cells = [nbformat.v4.new_code_cell(INSTALL_CELL.replace("{assignment}", assignment), id="install",
+                                       metadata=nbformat.from_dict({"tags": [INSTALL_TAG]}))]
+    for cell in nb.cells:
+        cells.append(cell)
+        if cell.cell_type == "code":
+            cells += [nbformat.v4.new_code_cell(f'check("{name}")', id=f"check-{name}",
+                                                metadata=nbformat.from_dict({"tags": [CHECK_TAG]}))
+                      for name in blank_names(cell.source)]
+    nb.cells = cells
+    nbformat.validate(nb)
+    return nb
+
+
 def _write_if_changed(path: Path, data: bytes) -> None:
     """Write only when the bytes differ, so rebuilding an unchanged assignment leaves mtimes alone."""
     if path.is_file() and path.read_bytes() == data:
@@ -199,7 +257,7 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _template_files(src: Path, rel: Path) -> dict[Path, bytes]:
+def _template_files(src: Path, rel: Path, assignment: str) -> dict[Path, bytes]:
     """The template files one solution file turns into, by path relative to the output folder."""
     data = src.read_bytes()
     if src.suffix != ".py":
@@ -208,7 +266,7 @@ def _template_files(src: Path, rel: Path) -> dict[Path, bytes]:
     stripped = strip_solutions(data.decode("utf-8"), filename=str(src))
     files = {rel: stripped.encode("utf-8")}
     if any(_CELL_MARKER.match(line.rstrip("\r\n")) for line in _lines(stripped)):
-        notebook = nbformat.writes(python_to_notebook(stripped)) + "\n"
+        notebook = nbformat.writes(with_check_cells(python_to_notebook(stripped), assignment)) + "\n"
         files[rel.with_suffix(".ipynb")] = notebook.encode("utf-8")
     return files
 
@@ -224,7 +282,7 @@ def build_assignment(solution_dir: Path, out_dir: Path) -> list[Path]:
         rel = src.relative_to(solution_dir)
         if not src.is_file() or "__pycache__" in rel.parts:
             continue
-        for target, data in _template_files(src, rel).items():
+        for target, data in _template_files(src, rel, solution_dir.name).items():
             if target in planned:
                 # e.g. hw.py (which makes hw.ipynb) beside a hand-written hw.ipynb: one would be lost.
                 raise ValueError(f"{solution_dir / target}: two solution files produce this template file")

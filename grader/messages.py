@@ -45,21 +45,24 @@ def student_message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.I
     return "error", f"{who} raised {type(error).__name__}: {_first_line(error)}{_where(excinfo, item)}."
 
 
-def _student_frames(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> list[tuple[str, int]]:
+def _student_frames(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> list[tuple[str, int, str]]:
+    """(qualified name, line, file) of every frame of the student's code: their file, or a live kernel's cells."""
+    from grader.notebook import is_live_cell
+
     path = item.config.stash.get(submission_file_key, "")
     if not path:
         return []
     return [
         # The qualified name: "SGD.update", not "update" (six classes of one homework each have an update()).
-        (getattr(entry.frame.code.raw, "co_qualname", entry.frame.code.name), entry.lineno + 1)
+        (getattr(entry.frame.code.raw, "co_qualname", entry.frame.code.name), entry.lineno + 1, str(entry.path))
         for entry in excinfo.traceback
-        if Path(str(entry.path)) == Path(path)
+        if Path(str(entry.path)) == Path(path) or is_live_cell(str(entry.path))
     ]
 
 
 def _function(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> str:
     frames = _student_frames(excinfo, item)
-    names = [name for name, _ in frames if name != "<module>"]
+    names = [name for name, _, _ in frames if name != "<module>"]
     return f"{names[0]}()" if names else ""
 
 
@@ -69,7 +72,8 @@ def _where(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> s
         return ""
     from grader.notebook import where
 
-    return f" ({where(item.config.stash.get(submission_file_key, ''), frames[-1][1])})"
+    _, line, file = frames[-1]
+    return f" ({where(file, line)})"
 
 
 def _first_line(error: BaseException) -> str:

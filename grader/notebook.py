@@ -9,9 +9,11 @@ from pathlib import Path
 
 import nbformat
 
-# Cells the grader never runs: the experiment (trains for minutes, prints) and anything the
-# student or the course marks as not part of the graded code.
-SKIP_TAGS = frozenset({"experiment", "skip-grading"})
+# Cells the grader never runs: the experiment (trains for minutes, prints), anything the student or the course
+# marks as not part of the graded code, and the template's own cells that install the course's package and check
+# a blank in the kernel (grader/assign.py writes them; grading needs neither).
+INSTALL_TAG, CHECK_TAG = "install-cell", "check-cell"
+SKIP_TAGS = frozenset({"experiment", "skip-grading", INSTALL_TAG, CHECK_TAG})
 
 # IPython-only lines: "%magic", "!shell", and "x = !cmd" / "x = %magic" assignments.
 _MAGIC_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<code>(?:[%!]|[\w.]+[ \t]*=[ \t]*[%!](?!=)).*)$")
@@ -132,8 +134,23 @@ def remember_origins(generated: Path, lines: list[tuple[int, int]]) -> None:
     _ORIGINS[str(generated)] = lines
 
 
+# A live kernel's cells (grader/live.py): the file IPython compiled each from -> its execution count.
+_LIVE_CELLS: dict[str, int] = {}
+
+
+def remember_live_cells(cells: dict[str, int]) -> None:
+    _LIVE_CELLS.update(cells)
+
+
+def is_live_cell(file: str) -> bool:
+    return file in _LIVE_CELLS
+
+
 def where(file: str | Path, line: int) -> str:
-    """"line N of your code", or for a notebook "cell C, line L of your notebook" (as the notebook numbers them)."""
+    """"line N of your code", or for a notebook "cell C, line L of your notebook" (as the notebook numbers them);
+    in a live kernel "cell In [N], line L" (as Jupyter numbers the runs)."""
+    if str(file) in _LIVE_CELLS:
+        return f"cell In [{_LIVE_CELLS[str(file)]}], line {line}"
     origins = _ORIGINS.get(str(file))
     if origins and 1 <= line <= len(origins):
         cell, in_cell = origins[line - 1]

@@ -5,23 +5,28 @@ multiprocessing context (normally the grader's warm *forkserver*). Before the ta
 
 1. starts a new session, points stdin at /dev/null and stdout/stderr at files in a private folder the
    student cannot write (the parent reads them back, truncated, without loading more than it keeps);
-2. enters new network, mount and PID namespaces when it may (root on Linux): no network (only a down
-   loopback); a PID namespace whose init runs the target, so that when it exits or is killed the kernel
-   kills every process left in the namespace (orphans, fork bombs, daemons that called setsid); and a
-   new root, chrooted into, built from an allow-list: the system folders (/usr, /etc, /sys, ...)
-   read-only, the interpreter (prefixes, standard library, site-packages) and `readable` read-only,
-   scratch writable, each at its own path; a /dev with the harmless devices only (and a GPU's); fresh
-   size-capped tmpfs for /tmp, /var/tmp and /dev/shm; a fresh /proc; an empty read-only tmpfs over every
-   `hide` path that the allow-list brings in. Nothing else of the host exists inside: not
-   /root, /home, /work, other copies of the course repository, nor the host's temp folders;
+2. without root, enters a user namespace of its own first (the invoking user's uid and gid mapped to
+   themselves, setgroups denied), in which it may build the rest; then, as root or in that user namespace,
+   enters new network, mount, PID and IPC namespaces: no network (only a down loopback); a PID namespace
+   whose init runs the target, so that when it exits or is killed the kernel kills every process left in
+   the namespace (orphans, fork bombs, daemons that called setsid); and a new root, chrooted into, built
+   from an allow-list: the system folders (/usr, /etc, /sys, ...) read-only with every mount below them,
+   the interpreter (prefixes, standard library, site-packages) and `readable` read-only, scratch
+   writable, each at its own path; a /dev with the harmless devices only (and a GPU's), bound from the
+   host's; fresh size-capped tmpfs for /tmp, /var/tmp and /dev/shm; a fresh /proc; an empty read-only
+   tmpfs over every `hide` path that the allow-list brings in. Nothing else of the host exists inside:
+   not /root, /home, /work, other copies of the course repository, nor the host's temp folders;
 3. sets resource limits (CPU, open files, processes, file size, no core files, memory);
 4. changes to `scratch`, drops environment variables that look like credentials, sets HOME and TMPDIR to
-   scratch and, when root, becomes `nobody` (no groups, no new privileges); closes inherited fds and
-   resets multiprocessing to the platform's defaults (its own resource tracker, start method).
+   scratch; as root becomes `nobody` (or `limits.uid`: no groups), in its own user namespace drops every
+   capability it had there (it keeps the invoking user's uid, which reaches nothing but the allow-list);
+   no new privileges either way; closes inherited fds and resets multiprocessing to the platform's
+   defaults (its own resource tracker, start method).
 
 The parent waits `limits.wall_s` at most, then SIGKILLs the namespace's init (its waiting parent reaps it:
-no zombie) and the process group. Whatever could not be enforced here is listed in `Outcome.notes`.
-Only caller errors raise.
+no zombie) and the process group. Whatever could not be enforced here is listed in `Outcome.notes`;
+`confinement_problem()` says up front, in one line, whether anything would be missing here and how to
+enable it. Only caller errors raise.
 """
 
 from __future__ import annotations
@@ -29,16 +34,19 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import glob
 import multiprocessing
 import multiprocessing.context
 import os
+import platform
 import re
 import resource
 import shutil
 import signal
 import site
 import stat
+import struct
 import sys
 import sysconfig
 import tempfile
@@ -48,12 +56,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 16384
+MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
+# mount_setattr(2) (Linux 5.12; the same number on every architecture): read-only down a whole mount tree.
+SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE = 442, -100, 0x8000
+MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x1, 0x2
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 38, 47, 4
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+# Since Linux 5.14 RLIMIT_NPROC counts a uid's processes per user namespace, so a run in a user namespace of
+# its own counts only its own processes; before, it counted all of the invoking user's processes.
+NPROC_PER_USER_NAMESPACE = (5, 14)
 NOBODY_UID = 65534
 # The host folders bound read-only into the new root (those that exist; a symlink such as /bin -> usr/bin
 # is copied as a symlink). Nothing else of the host is there but the paths a run needs.
@@ -75,11 +90,12 @@ class Limits:
     cpu_s: int = 600  # RLIMIT_CPU
     memory_bytes: int = 6 * 2**30  # address space (data on CUDA hosts) beyond what the process has at start
     open_files: int = 256  # RLIMIT_NOFILE
-    processes: int = 64  # RLIMIT_NPROC (per uid: meaningful once we switch uid)
+    processes: int = 64  # RLIMIT_NPROC (per uid as root; per user namespace, that is per run, without root)
     file_size_bytes: int = 64 * 2**20  # RLIMIT_FSIZE; SIGXFSZ ignored so writes fail with EFBIG
     output_bytes: int = 1 * 2**20  # stdout/stderr each kept up to this, then "[... truncated N bytes]"
     # The uid student code runs as when started as root; None: `nobody`. RLIMIT_NPROC counts per uid,
-    # so concurrent runs get one uid each and a fork bomb in one cannot starve the other.
+    # so concurrent runs get one uid each and a fork bomb in one cannot starve the other. Without root,
+    # each run's own user namespace does that, and this is not used.
     uid: int | None = None
 
 
@@ -224,18 +240,56 @@ def _read_notes(private: Path) -> list[str]:
         return []
 
 
-def isolation_notes_for_platform() -> list[str]:
-    """What `run_confined` will probably not enforce here (a cheap guess; the run's notes are the truth)."""
-    no_namespaces = ("network not blocked, hidden paths visible, processes that leave the group may "
-                     "survive")
+# Notes that say a measure is weaker here, not missing: the run is still confined.
+WEAKER_NOTES = ("NVIDIA driver present",)
+NO_USER_NAMESPACE = "no user namespace"
+
+
+def missing_measures(notes: Sequence[str]) -> list[str]:
+    """The notes of a run that say a measure of confinement was not enforced."""
+    return [note for note in notes if not note.startswith(WEAKER_NOTES)]
+
+
+@functools.cache
+def confinement_problem() -> str | None:
+    """None where `run_confined` enforces every measure here; else one line: what is missing and how to enable
+    it. Found by confining a trivial target (a fresh interpreter: about 0.1 s), once per process."""
     if not sys.platform.startswith("linux"):
-        return [f"not Linux ({sys.platform}), no namespaces: {no_namespaces}", "running as the invoking user"]
-    notes = []
-    if os.geteuid() != 0:
-        notes += ["running as the invoking user", f"no namespaces without root: {no_namespaces}"]
-    if _cuda_host():
-        notes.append(_CUDA_MEMORY_NOTE)
-    return notes
+        return f"student code cannot be confined on {sys.platform}: confinement needs Linux namespaces"
+    with tempfile.TemporaryDirectory(prefix="grader-probe-") as scratch:
+        outcome = run_confined(_probe, (), limits=Limits(wall_s=60), scratch=Path(scratch),
+                               context=multiprocessing.get_context("spawn"))
+    missing = missing_measures(outcome.notes)
+    if outcome.ok and not missing:
+        return None
+    cause = [note for note in missing if note.startswith(NO_USER_NAMESPACE)] or missing
+    what = "; ".join(cause) or f"a confined test run failed (exit {outcome.exit_code}): {outcome.stderr[-300:]}"
+    return f"student code cannot be confined here: {what}".replace("\n", " ")
+
+
+def _probe() -> None:
+    """The probe's target: nothing to do; the run's notes say what the sandbox could not enforce."""
+
+
+# The settings that refuse unprivileged user namespaces, the value that refuses, and the fix (as root).
+USERNS_SETTINGS = (
+    ("/proc/sys/user/max_user_namespaces", "0", "sysctl -w user.max_user_namespaces=15000"),
+    ("/proc/sys/kernel/unprivileged_userns_clone", "0", "sysctl -w kernel.unprivileged_userns_clone=1 (Debian)"),
+    ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1",
+     ("sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 23.10+), or an AppArmor profile with "
+     "'userns,' for this Python")),
+)
+
+
+def user_namespace_hint() -> str:
+    """How to allow unprivileged user namespaces: the fix for each setting here that refuses them."""
+    fixes = []
+    for path, refusing, fix in USERNS_SETTINGS:
+        with contextlib.suppress(OSError):
+            if Path(path).read_text().strip() == refusing:
+                fixes.append(fix)
+    return "to enable them, as root: " + ("; ".join(fixes) or "allow unshare(CLONE_NEWUSER) in the container's "
+                                          "seccomp profile, or run the grader as root")
 
 
 # ------------------------------------------------------------------------------------------------ child
@@ -254,13 +308,14 @@ def _confined_main(target: Callable[..., None], args: tuple, limits: Limits, scr
         if libc is not None:  # die with the process that started us (the forkserver dies with the caller)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         needed = _needed_paths(scratch, readable)
+        user_namespace = os.geteuid() != 0 and _enter_user_namespace(libc)
         pid_namespace, root = _enter_namespaces(libc, hide, needed, _shm_bytes(limits), private)
         if pid_namespace:
             _become_pid1(private)  # only the namespace's init returns; this process waits for it
         if root is not None:
             _enter_root(libc, root, pid_namespace)
-        _set_limits(limits)
-        _drop_privileges(libc, Path(scratch), needed, limits.uid)
+        _set_limits(limits, user_namespace)
+        _drop_privileges(libc, Path(scratch), needed, limits.uid, user_namespace)
         _close_inherited_fds()
     except BaseException as error:  # noqa: BLE001 - never run student code half confined
         _note(f"sandbox setup failed: {type(error).__name__}: {error}")
@@ -350,13 +405,31 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
+def _enter_user_namespace(libc: ctypes.CDLL | None) -> bool:
+    """Without root: a user namespace of our own, in which this process holds the capabilities that building
+    the rest needs (all dropped before the target runs). It maps one uid and one gid, the invoking user's, to
+    themselves: files keep their owners and scratch stays writable; setgroups is denied, as the kernel wants
+    of an unprivileged map."""
+    uid, gid = os.geteuid(), os.getegid()
+    if libc is None or libc.unshare(CLONE_NEWUSER) != 0:
+        reason = os.strerror(ctypes.get_errno()) if libc else "not Linux"
+        _note(f"{NO_USER_NAMESPACE} ({reason}): unprivileged user namespaces are refused here; "
+              f"{user_namespace_hint()}")
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w", encoding="ascii") as file:
+            file.write(text)
+    return True
+
+
 def _enter_namespaces(libc: ctypes.CDLL | None, hide: tuple[str, ...], needed: dict[str, bool],
                       shm_bytes: int, private: str) -> tuple[bool, str | None]:
-    """New net, mount and PID namespaces, as many as allowed; with a mount namespace, the new root built
+    """New net, mount, PID and IPC namespaces, as many as allowed; with a mount namespace, the new root built
     (not yet entered). Returns (whether the PID namespace worked, the new root or None)."""
     wanted = {CLONE_NEWNET: "no network namespace: network not blocked",
               CLONE_NEWNS: "no mount namespace: hidden paths stay visible",
-              CLONE_NEWPID: "no PID namespace: processes that leave the process group may survive"}
+              CLONE_NEWPID: "no PID namespace: processes that leave the process group may survive",
+              CLONE_NEWIPC: "no IPC namespace: System V shared memory and queues are shared with other runs"}
     entered = set()
     if libc is not None and libc.unshare(sum(wanted)) == 0:
         entered = set(wanted)
@@ -444,6 +517,10 @@ def _build_root(libc: ctypes.CDLL | None, needed: dict[str, bool], hide: tuple[s
     for path in hide:
         if os.path.lexists(root + path):
             _hide(libc, root + path)
+    # Built: the root's and /dev's own tmpfs read-only too (without root, the student's uid owns them).
+    for folder, flags in ((root + "/dev", MS_NOEXEC), (root, MS_NODEV)):
+        _must_mount(libc, "none", folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | flags, None,
+                    "making the new root read-only")
     return root
 
 
@@ -471,8 +548,44 @@ def _bind_into(libc: ctypes.CDLL | None, path: str, root: str, *, writable: bool
             os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
     _must_mount(libc, path, target, None, MS_BIND | MS_REC, None, "reaching " + path)
     if not writable:
-        _must_mount(libc, "none", target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, None,
-                    "making " + path + " read-only")
+        _make_read_only(libc, target, "making " + path + " read-only")
+
+
+def _make_read_only(libc: ctypes.CDLL | None, target: str, what: str) -> None:
+    """Read-only and nosuid, with every mount below it (a bound /sys brings the host's cgroup mounts, whose
+    files may belong to the invoking user): mount_setattr(2) where the kernel has it (5.12), else a remount
+    of each of those mounts."""
+    attr = ctypes.create_string_buffer(struct.pack("QQQQ", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0, 0, 0), 32)
+    if libc is not None and libc.syscall(ctypes.c_long(SYS_MOUNT_SETATTR), ctypes.c_int(AT_FDCWD),
+                                         ctypes.c_char_p(target.encode()), ctypes.c_uint(AT_RECURSIVE), attr,
+                                         ctypes.c_size_t(32)) == 0:
+        return
+    code = ctypes.get_errno() if libc is not None else errno.ENOSYS
+    if code not in (errno.ENOSYS, errno.EPERM):  # ENOSYS: before 5.12; EPERM: a seccomp filter refusing it
+        raise OSError(code, f"{what} failed: mount_setattr {target}: {os.strerror(code)}")
+    remount_read_only(libc, target, what)
+
+
+def remount_read_only(libc: ctypes.CDLL | None, target: str, what: str) -> None:
+    """`_make_read_only` without mount_setattr: each mount at or below `target` remounted read-only, keeping
+    the flags it has (a user namespace refuses a remount that would clear nodev, noexec or its atime flag)."""
+    for point in sorted(_mount_points(target)):  # parents first
+        info = os.statvfs(point).f_flag
+        kept = sum(flag for st_flag, flag in ((os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+                                              (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
+                                              (os.ST_RELATIME, MS_RELATIME)) if info & st_flag)
+        _must_mount(libc, "none", point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | kept, None, what)
+
+
+def _mount_points(target: str) -> set[str]:
+    """`target` and the mount points below it, from /proc/self/mountinfo (its octal escapes decoded)."""
+    points = {target}
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as file:
+        for line in file:
+            point = re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), line.split()[4])
+            if _within(point, target):
+                points.add(point)
+    return points
 
 
 def _enter_root(libc: ctypes.CDLL | None, root: str, pid_namespace: bool) -> None:
@@ -496,7 +609,7 @@ def _hide(libc: ctypes.CDLL | None, path: str) -> None:
                     "size=4k,mode=0555", "hiding " + path)
     else:
         _must_mount(libc, "/dev/null", path, None, MS_BIND, None, "hiding " + path)
-        _must_mount(libc, "none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None, "hiding " + path)
+        _make_read_only(libc, path, "hiding " + path)
 
 
 def _become_pid1(private: str) -> None:
@@ -534,10 +647,14 @@ _CUDA_MEMORY_NOTE = ("NVIDIA driver present: memory limited with RLIMIT_DATA, no
                      "huge address ranges): shared memory mappings are not limited")
 
 
-def _set_limits(limits: Limits) -> None:
+def _set_limits(limits: Limits, user_namespace: bool) -> None:
     _set_limit(resource.RLIMIT_CPU, limits.cpu_s, limits.cpu_s + 1)  # SIGXCPU, then SIGKILL
     _set_limit(resource.RLIMIT_NOFILE, limits.open_files, limits.open_files)
-    _set_limit(resource.RLIMIT_NPROC, limits.processes, limits.processes)
+    if user_namespace and _kernel() < NPROC_PER_USER_NAMESPACE:  # it would count the invoking user's processes
+        _note(f"no process limit: Linux {platform.release()} counts processes per user, not per user namespace "
+              "(5.14 and later do), so without root a fork bomb is stopped by the wall-clock limit only")
+    else:
+        _set_limit(resource.RLIMIT_NPROC, limits.processes, limits.processes)
     _set_limit(resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes)
     _set_limit(resource.RLIMIT_CORE, 0, 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -574,16 +691,23 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
+def _kernel() -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", platform.release())[:2])
+
+
 def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, bool],
-                     as_uid: int | None) -> None:
+                     as_uid: int | None, user_namespace: bool) -> None:
     os.chdir(scratch)
     for name in [name for name in os.environ if SECRET_ENV.search(name)]:
         del os.environ[name]
     os.environ["HOME"] = os.environ["TMPDIR"] = str(scratch)
     tempfile.tempdir = None  # re-read TMPDIR
-    if os.geteuid() != 0:
-        _note("running as the invoking user")
+    if user_namespace:
+        _drop_capabilities(libc)
+    elif os.geteuid() != 0:
+        _note("running as the invoking user, unconfined: it reaches what the invoking user reaches")
     else:
+        _drop_bounding_set(libc)
         uid, gid = _nobody()
         uid = as_uid if as_uid is not None else uid
         _give_tree(scratch, uid, gid)
@@ -600,6 +724,29 @@ def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, 
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             _note("setuid programs not neutralised (prctl NO_NEW_PRIVS failed)")
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _drop_capabilities(libc: ctypes.CDLL | None) -> None:
+    """In our own user namespace: no capability left, none to gain (bounding and ambient sets emptied), so the
+    student cannot undo a mount, leave the chroot or mount anything; executing a program gains nothing."""
+    if libc is None:
+        raise OSError(errno.ENOSYS, "no libc to drop capabilities with")
+    _drop_bounding_set(libc)
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    if libc.capset(header, (ctypes.c_uint32 * 6)()) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"could not drop capabilities: {os.strerror(code)}")
+
+
+def _drop_bounding_set(libc: ctypes.CDLL | None) -> None:
+    """Empty the capability bounding set (no file capability can add one back)."""
+    for capability in range(64):
+        if libc is None or libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) == 0:
+            continue
+        if ctypes.get_errno() == errno.EINVAL:  # past the kernel's last capability
+            return
+        raise OSError(ctypes.get_errno(), f"could not drop capability {capability} from the bounding set")
 
 
 def _nobody() -> tuple[int, int]:

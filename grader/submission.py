@@ -12,6 +12,10 @@ from types import ModuleType
 from grader.messages import SubmissionError
 from grader.notebook import where
 
+# A notebook kernel's live functions, by module name: set only in the process grader/live.py forks from the
+# kernel, where the checks use them as the submission instead of importing a file.
+LIVE: dict[str, ModuleType] = {}
+
 
 def source_file(path: Path) -> Path:
     """The .py to import: the file itself, or the code cells of a notebook written beside a temp dir."""

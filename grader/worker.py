@@ -70,8 +70,9 @@ def pytest_arguments(job: Job) -> list[str]:
     return arguments + ([f"--grader-data-root={job.data_root}"] if job.data_root else [])
 
 
-def grade_in_child(job: Job) -> None:
-    """The grading process's target: one pytest session over the suite, results and evidence to files."""
+def grade_in_child(job: Job, plugins: tuple[object, ...] = ()) -> None:
+    """The grading process's target: one pytest session over the suite, results and evidence to files. `plugins`:
+    extra plugin objects (a notebook's check of one blank selects that blank's checks, grader/live.py)."""
     if job.threads:  # 0: torch's own default (grader check)
         torch.set_num_threads(job.threads)
     os.environ["GRADER_NONCE"] = job.nonce  # read and removed by the plugin before student code runs
@@ -81,7 +82,7 @@ def grade_in_child(job: Job) -> None:
     os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="grader-mpl-")
     sys.dont_write_bytecode = True
     sys.argv = ["pytest"]
-    pytest.main(pytest_arguments(job))
+    pytest.main(pytest_arguments(job), plugins=list(plugins))
 
 
 _context: multiprocessing.context.BaseContext | None = None

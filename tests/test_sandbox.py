@@ -3,26 +3,34 @@
 Targets are module-level functions (they cross to a forkserver child by pickling). Processes started
 inside a PID namespace cannot tell the parent their pid as the parent sees it, so the tests that check
 nothing is left running name those processes (prctl PR_SET_NAME) with a marker and look for it in /proc.
+
+As root, the sandbox enters namespaces and becomes `nobody`; as an ordinary user, it enters a user namespace
+of its own first. Run as root, this file also runs itself as an ordinary user (uid 65534), where every test
+must pass again and none may skip for a measure the platform refused.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import multiprocessing
 import os
 import resource
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from ordinary_user import ordinary_user_command, unavailable, without_user_namespaces
 
-from grader.sandbox import Limits, Outcome, isolation_notes_for_platform, run_confined
+from grader.sandbox import Limits, Outcome, confinement_problem, missing_measures, run_confined
 
 QUICK = Limits(wall_s=20.0, cpu_s=20, memory_bytes=1 * 2**30, output_bytes=64 * 2**10)
 ROOT = os.geteuid() == 0
@@ -177,6 +185,37 @@ def show_environment() -> None:
 
     print(os.environ["HOME"] == os.getcwd() == os.environ["TMPDIR"] == tempfile.gettempdir())
     print([name for name in os.environ if SECRET_ENV.search(name)])
+
+
+def show_privileges() -> None:
+    """Capabilities, and every mount that is writable, but the ones a run is given to write to."""
+    status = dict(line.split(":\t", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":\t" in line)
+    print({name: status[name].strip() for name in ("CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs")})
+    writable = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        point, options = fields[4], fields[5].split(",")
+        if "rw" in options and point not in (os.getcwd(), "/tmp", "/var/tmp", "/dev/shm", "/proc") \
+                and not point.startswith("/dev/"):
+            writable.append(point)
+    print("writable:", writable)
+
+
+def fork_children(count: int) -> None:
+    """`count` children alive at once (each waits for the pipe to close), then reaped."""
+    read_end, write_end = os.pipe()
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            os.close(write_end)
+            os.read(read_end, 1)
+            os._exit(0)
+        pids.append(pid)
+    os.close(write_end)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    print(f"forked {count}")
 
 
 def write_outside(outside: str) -> None:
@@ -382,20 +421,58 @@ def test_only_the_allow_list_exists_inside(context, scratch):
         shutil.rmtree(outside)
 
 
-@pytest.mark.skipif(not ROOT, reason="privileges are dropped only when root: running as the invoking user")
 def test_writing_outside_scratch_is_denied(context, scratch):
+    """As root the student is `nobody`; as an ordinary user it keeps the user's uid, so a folder of the user's
+    own is writable to it but for the read-only mount: EROFS."""
     outside = Path(tempfile.mkdtemp(prefix="sandbox-outside-"))
+    student = 65534 if ROOT else os.getuid()
     try:
-        outside.chmod(0o755)  # root's, readable by all, writable by root only
+        outside.chmod(0o755)  # the caller's, readable by all, writable by the caller only
         outcome = run(context, write_outside, str(outside), scratch=scratch, readable=[outside])
+        require(outcome, "no mount namespace")
         assert outcome.exit_code == 0, outcome.stderr
-        assert outcome.stdout in ("denied EROFS 65534\n", "denied EACCES 65534\n"), outcome.stdout
+        denied = (f"denied EROFS {student}\n", f"denied EACCES {student}\n") if ROOT else (f"denied EROFS {student}\n",)
+        assert outcome.stdout in denied, outcome.stdout
         assert not (outside / "escaped.txt").exists()
         assert (scratch / "inside.txt").read_text() == "fine"
-        assert (scratch / "inside.txt").stat().st_uid == 65534
-        assert not [n for n in outcome.notes if n.startswith("running as")]
+        assert (scratch / "inside.txt").stat().st_uid == student
+        assert not missing_measures(outcome.notes), outcome.notes
     finally:
         shutil.rmtree(outside)
+
+
+def test_no_capability_and_nothing_writable_but_scratch_and_temp(context, scratch):
+    """No capability left to undo a mount or leave the chroot, none to gain by executing a program; every mount
+    read-only but scratch, the private temp folders and /dev's (a bound /sys's cgroup mounts too)."""
+    outcome = run(context, show_privileges, scratch=scratch)
+    require(outcome, "no mount namespace")
+    zero = "0000000000000000"
+    assert outcome.stdout == (f"{{'CapPrm': '{zero}', 'CapEff': '{zero}', 'CapBnd': '{zero}', 'CapAmb': '{zero}', "
+                              "'NoNewPrivs': '1'}\nwritable: []\n"), outcome.stderr
+
+
+def test_a_fork_bomb_does_not_starve_a_run_beside_it(context, scratch, tmp_path):
+    """The process limit counts each run apart: one uid per run as root, one user namespace per run without."""
+    from grader.batch import claim_uids
+
+    claimed = claim_uids(2)
+    try:
+        (bomb_uid, _), (other_uid, _) = claimed
+        other_scratch = Path(tempfile.mkdtemp(prefix="sandbox-test-"))
+        with ThreadPoolExecutor(1) as pool:
+            bomb = pool.submit(run, context, fork_bomb, marker("bmb2"), scratch=scratch,
+                               limits=Limits(wall_s=4, processes=16, uid=bomb_uid))
+            time.sleep(1)  # the bomb is at its limit
+            outcome = run(context, fork_children, 8, scratch=other_scratch,
+                          limits=Limits(wall_s=20, processes=16, uid=other_uid))
+            assert bomb.result().timed_out
+        assert outcome.stdout == "forked 8\n", (outcome.stdout, outcome.stderr[-500:])
+        assert_none_left(marker("bmb2"))
+        shutil.rmtree(other_scratch, ignore_errors=True)
+    finally:
+        for _, fd in claimed:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
 
 def test_interpreter_and_scratch_stay_reachable_under_closed_parents(context, tmp_path):
@@ -444,11 +521,11 @@ def test_private_output_folder_is_removed(context, scratch, tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
-def test_platform_notes_are_strings():
-    notes = isolation_notes_for_platform()
-    assert all(isinstance(note, str) for note in notes)
-    if ROOT and sys.platform.startswith("linux"):
-        assert "running as the invoking user" not in notes
+def test_the_probe_says_what_a_run_would_miss(context, scratch):
+    """`confinement_problem` (what grader grade refuses over) agrees with what a real run could not enforce."""
+    problem = confinement_problem()
+    outcome = run(context, say_hello, "x", scratch=scratch)
+    assert (problem is None) == (not missing_measures(outcome.notes)), (problem, outcome.notes)
 
 
 def test_only_the_interpreter_is_taken_from_the_callers_python(monkeypatch, scratch, tmp_path):
@@ -460,3 +537,79 @@ def test_only_the_interpreter_is_taken_from_the_callers_python(monkeypatch, scra
     assert str(tmp_path.resolve()) not in needed
     assert os.path.realpath(sys.prefix) in needed and os.path.realpath(sys.base_prefix) in needed
     assert needed[str(scratch.resolve())] is True and needed["/usr/share"] is False
+
+
+PROBE = """
+import json, multiprocessing, sys, tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from grader.sandbox import Limits, confinement_problem, run_confined
+from test_sandbox import say_hello
+with tempfile.TemporaryDirectory() as scratch:
+    outcome = run_confined(say_hello, ("x",), limits=Limits(wall_s=30), scratch=Path(scratch),
+                           context=multiprocessing.get_context("forkserver"))
+print(json.dumps({"problem": confinement_problem(), "stdout": outcome.stdout, "notes": outcome.notes}))
+"""
+
+
+@pytest.mark.skipif(unavailable() is not None, reason=f"{unavailable()}")
+def test_without_user_namespaces_the_probe_and_the_run_say_what_is_missing():
+    """Where the kernel refuses user namespaces, an ordinary user's run still runs (unconfined, as the notes
+    say) and the probe names the cause and the setting that enables them, in one line."""
+    import json
+
+    with ordinary_user_command(without_user_namespaces([sys.executable, "-c", PROBE])) as (command, env):
+        done = subprocess.run(command, env=env | {"PYTHONPATH": str(Path(__file__).parent)}, capture_output=True,
+                              text=True, timeout=120, check=False, cwd="/")
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["stdout"] == "hello x\n"
+    assert found["problem"].startswith("student code cannot be confined here: no user namespace (No space left on "
+                                       "device)"), found["problem"]
+    assert "sysctl -w user.max_user_namespaces=" in found["problem"] and "\n" not in found["problem"]
+    assert any(note.startswith("no network namespace") for note in found["notes"]), found["notes"]
+    assert any(note.startswith("running as the invoking user") for note in found["notes"]), found["notes"]
+
+
+REMOUNT = """
+import ctypes, os, subprocess, sys
+from grader.sandbox import MS_BIND, MS_REC, _must_mount, remount_read_only
+libc = ctypes.CDLL(None, use_errno=True)
+target = sys.argv[1]
+_must_mount(libc, "/sys", target, None, MS_BIND | MS_REC, None, "binding /sys")
+remount_read_only(libc, target, "test")
+mounts = [line.split() for line in open("/proc/self/mountinfo")]
+below = [fields for fields in mounts if fields[4] == target or fields[4].startswith(target + "/")]
+print(len(below), sorted({fields[5].split(",")[0] for fields in below}))
+"""
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="no unshare(1)")
+def test_read_only_remount_without_mount_setattr_covers_every_mount_below(tmp_path):
+    """The path taken on kernels before 5.12, in a user namespace (where locked flags must be kept): every
+    mount of a bound /sys (cgroup mounts included) comes out read-only."""
+    target = tmp_path / "sys"
+    target.mkdir()
+    done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", sys.executable, "-c", REMOUNT,
+                           str(target)], capture_output=True, text=True, timeout=60, check=False)
+    if "unshare failed" in done.stderr:
+        pytest.skip(f"no user namespace here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    count, options = done.stdout.split(" ", 1)
+    assert int(count) >= 1 and options.strip() == "['ro']", done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ROOT or unavailable() is not None, reason="run as root, this file reruns as an ordinary user")
+def test_every_test_here_passes_as_an_ordinary_user():
+    """The same tests as uid 65534, where the sandbox confines through a user namespace of its own: all pass,
+    and none skips because a measure was refused."""
+    test_file = Path(__file__).resolve()
+    pytest_command = [sys.executable, "-m", "pytest", str(test_file), "-q", "-p", "no:cacheprovider",
+                      "-k", "not ordinary_user"]
+    with ordinary_user_command(pytest_command) as (command, env):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False,
+                              cwd=test_file.parent.parent)
+    summary = done.stdout[-3000:]
+    assert done.returncode == 0, summary + done.stderr[-2000:]
+    assert " passed" in summary and "skipped" not in summary and "SKIPPED" not in summary, summary
