@@ -22,13 +22,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader.assignment import PROJECT_ROOT, load_assignment
+from grader.assignment import PROJECT_ROOT, UsageError, load_assignment
 from grader.gradebook import Gradebook, Run
 from grader.intake import Submission, discover
 from grader.kits import ensure_data, stage_data
 from grader.pipeline import GRADER_ERROR, GRADING_THREADS, Submitted, build_run, challenge_seed, new_job, now
 from grader.release import released_checks
-from grader.sandbox import Limits, run_confined
+from grader.sandbox import Limits, confinement_problem, run_confined
 from grader.suite import Suite, load_suite
 from grader.worker import grade_in_child, warm_context
 
@@ -42,6 +42,7 @@ class BatchOptions:
     force: bool = False
     limits: Limits = field(default_factory=Limits)
     data_root: Path | None = None
+    unconfined: bool = False  # grade even where student code cannot be confined (the notes say what is missing)
 
 
 @dataclass
@@ -66,6 +67,7 @@ def _cuda_available() -> bool:
 def grade_batch(submissions_dir: Path, options: BatchOptions,
                 progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> BatchSummary:
     suite = load_suite(load_assignment(options.assignment).folder)
+    require_confinement(options, progress)
     kits = suite.assignment.kits
     jobs = options.jobs or default_jobs(options.device)
     summary = BatchSummary()
@@ -87,6 +89,16 @@ def grade_batch(submissions_dir: Path, options: BatchOptions,
             for _, fd in claimed:
                 os.close(fd)  # releases the lock
     return summary
+
+
+def require_confinement(options: BatchOptions, progress: Callable[[str], None]) -> None:
+    """Refuse to run student code unconfined (no user namespaces, not Linux) unless the TA said so."""
+    problem = confinement_problem()
+    if problem is None:
+        return
+    if not options.unconfined:
+        raise UsageError(f"{problem}; or pass --unconfined to grade without that confinement")
+    progress(f"grading unconfined (--unconfined): {problem}")
 
 
 # What a grading process needs from the project: the grader package and the virtual environment (it gets the

@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="regrade submissions that did not change")
     grade.add_argument("--timeout", type=float, metavar="SECONDS",
                        help="wall-clock limit per submission (default: the assignment's, 600 s unless it says)")
+    grade.add_argument("--unconfined", action="store_true",
+                       help="grade even where student code cannot be confined (user namespaces refused, not Linux): "
+                       "it then runs with your files and network; each report's notes say what was not enforced. "
+                       "Where confinement works, it is used anyway")
     _add_data_root(grade)
     grade.set_defaults(func=cmd_grade)
 
@@ -198,7 +202,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     timeout = args.timeout if args.timeout is not None else assignment.submission_timeout_s
     print(f"Grading {args.submissions} as {assignment.name} ...", file=sys.stderr, flush=True)
     options = BatchOptions(assignment=assignment.name, out=args.out, jobs=args.jobs, device=args.device,
-                           force=args.force, limits=Limits(wall_s=timeout), data_root=args.data_root)
+                           force=args.force, limits=Limits(wall_s=timeout), data_root=args.data_root,
+                           unconfined=args.unconfined)
     try:
         with Progress() as progress:
             summary = grade_batch(args.submissions, options, progress=progress)

@@ -613,3 +613,44 @@ def test_every_test_here_passes_as_an_ordinary_user():
     summary = done.stdout[-3000:]
     assert done.returncode == 0, summary + done.stderr[-2000:]
     assert " passed" in summary and "skipped" not in summary and "SKIPPED" not in summary, summary
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(unavailable() is not None, reason=f"{unavailable()}")
+def test_grade_refuses_unconfined_grading_unless_told_and_then_notes_what_is_missing(tmp_path):
+    """`grader grade` where user namespaces are refused: one line saying what is missing and how to enable it,
+    exit 2, nothing graded; with --unconfined the class is graded, and each report's notes say what was not
+    enforced (an assignment without data, so that uid 65534 needs no copy of it)."""
+    import json
+
+    from grader.assignment import PROJECT_ROOT
+
+    work = Path(tempfile.mkdtemp(prefix="sandbox-refusal-"))
+    try:
+        (work / "class").mkdir()
+        shutil.copy(PROJECT_ROOT / "examples" / "hw3_backprop_init" / "alice.py", work / "class" / "alice.py")
+        for path in (work, work / "class", work / "class" / "alice.py"):
+            os.chown(path, os.geteuid() if not ROOT else 65534, -1)
+        grade = [str(Path(sys.executable).with_name("grader")), "grade", str(work / "class"), "--assignment",
+                 "hw3_backprop_init", "--out", str(work / "out")]
+        results = []
+        for extra in ([], ["--unconfined"]):
+            with ordinary_user_command(without_user_namespaces(grade + extra)) as (command, env):
+                results.append(subprocess.run(command, env=env, capture_output=True, text=True, timeout=300,
+                                              check=False, cwd=PROJECT_ROOT))
+        refused, graded = results
+        assert refused.returncode == 2, refused.stderr[-2000:]
+        last = refused.stderr.strip().splitlines()[-1]
+        assert last.startswith("grader: student code cannot be confined here: no user namespace") \
+            and "sysctl -w user.max_user_namespaces=" in last and last.endswith("pass --unconfined to grade "
+                                                                                "without that confinement"), last
+        assert graded.returncode == 0, graded.stderr[-3000:]
+        assert "grading unconfined (--unconfined): student code cannot be confined here" in graded.stderr
+        report = json.loads((work / "out" / "alice" / "report.json").read_text())
+        assert report["points"] == report["max_points"], report
+        notes = report["notes"]
+        for missing in ("no user namespace", "no network namespace", "no mount namespace", "no PID namespace",
+                        "running as the invoking user"):
+            assert any(note.startswith(missing) for note in notes), (missing, notes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
