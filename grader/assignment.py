@@ -14,7 +14,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CHECKS = PROJECT_ROOT / "checks"
 DECLARATION = "assignment.toml"
-_KEYS = {"module", "functions", "kits", "check_timeout_s", "submission_timeout_s", "released", "hidden_checks"}
+_KEYS = {"module", "functions", "kits", "check_timeout_s", "import_timeout_s", "submission_timeout_s", "released",
+         "hidden_checks"}
 
 
 class UsageError(Exception):
@@ -31,6 +32,7 @@ class Assignment:
     functions: tuple[str, ...] = ()  # the template's functions: a file defining none of them is told so once
     kits: tuple[str, ...] = ()
     check_timeout_s: float = 15
+    import_timeout_s: float = 30  # the student's module-level code, run once before the first check
     submission_timeout_s: float = 600
     released: bool = False  # a students' copy (grader release): hidden checks and the judges they need left out
     hidden_checks: int = 0  # in a students' copy: how many hidden checks were left out
@@ -71,6 +73,7 @@ def read_declaration(folder: Path) -> Assignment:
     return Assignment(name=folder.name, folder=folder, module=str(data.get("module", folder.name)), kits=kits,
                       functions=tuple(map(str, data.get("functions", ()))),
                       check_timeout_s=float(data.get("check_timeout_s", 15)),
+                      import_timeout_s=float(data.get("import_timeout_s", 30)),
                       submission_timeout_s=float(data.get("submission_timeout_s", 600)),
                       released=bool(data.get("released", False)), hidden_checks=int(data.get("hidden_checks", 0)))
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from grader import integrity
+from grader import crashes, integrity
 from grader.messages import FunctionHung, hung_function, student_message
 from grader.results import CheckResult
 
@@ -37,6 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grader-data-root", metavar="DIR", default=None, help="the data folder of the kits the assignment uses (default: their cache)")
     group.addoption("--grader-challenge", metavar="SEED", type=int, default=0,
                     help="the seed of the inputs the grader judges the checks' observations on")
+    group.addoption("--grader-crashes", metavar="JSON", default="",
+                    help="what earlier grading processes of this run died of (grader/crashes.py)")
     group.addoption(
         "--grader-visibility", default="all", choices=["visible", "all"],
         help="'visible' deselects hidden checks (what students run)",
@@ -54,6 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
         collector = Collector(Path(config.getoption("--grader-results")))
         config.stash[collector_key] = collector
         config.pluginmanager.register(collector, "grader-collector")
+        config.stash[crashes.trail_key] = collector.trail
+    config.stash[crashes.crashes_key] = crashes.decode(config.getoption("--grader-crashes", default=""))
 
 
 def _register_suite_fixtures(config: pytest.Config) -> None:
@@ -104,6 +108,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in dropped]
     if collector_key in config.stash and visible_only:
         config.stash[collector_key].hidden_not_run = len(hidden) + config.stash.get(hidden_removed_key, 0)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A check during which an earlier grading process of this run died fails at once, saying how."""
+    for crash in item.config.stash.get(crashes.crashes_key, []):
+        if crash.check == item.nodeid:
+            raise crashes.FunctionCrashed(crash.check_message())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -158,6 +170,7 @@ class Collector:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.hidden_not_run = 0
+        self.trail = crashes.Trail(str(path) + crashes.TRAIL_SUFFIX)  # what is running, should the process die
         self._checks: dict[str, dict[str, Any]] = {}
         self._extras: dict[str, Any] = {}  # what checks recorded with record_property, for reports
         self._observation_errors: dict[str, str] = {}  # hidden check -> why its observation failed
@@ -168,6 +181,9 @@ class Collector:
         # The grader's machinery is up (pytest, this plugin, the checks' configuration): from here on, a run that
         # leaves no results failed because of the submission, before this because of the grader.
         path.with_name(path.name + STARTED).write_text("started", encoding="utf-8")
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.trail.check(nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)

@@ -30,6 +30,7 @@ import pytest
 import scipy.stats  # noqa: F401
 import torch
 
+from grader.crashes import TRAIL_SUFFIX, Crash, encode, read_trail
 from grader.suite import SUITE_INI
 
 
@@ -72,7 +73,10 @@ def pytest_arguments(job: Job) -> list[str]:
 
 def grade_in_child(job: Job, plugins: tuple[object, ...] = ()) -> None:
     """The grading process's target: one pytest session over the suite, results and evidence to files. `plugins`:
-    extra plugin objects (a notebook's check of one blank selects that blank's checks, grader/live.py)."""
+    extra plugin objects (a notebook's check of one blank selects that blank's checks, grader/live.py).
+
+    The session runs in a forked child; if student code ends that child (os._exit, a segfault), a new child runs
+    the suite again with the crash charged to the check and the function it happened in (grader/crashes.py)."""
     if job.threads:  # 0: torch's own default (grader check)
         torch.set_num_threads(job.threads)
     os.environ["GRADER_NONCE"] = job.nonce  # read and removed by the plugin before student code runs
@@ -82,7 +86,49 @@ def grade_in_child(job: Job, plugins: tuple[object, ...] = ()) -> None:
     os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="grader-mpl-")
     sys.dont_write_bytecode = True
     sys.argv = ["pytest"]
-    pytest.main(pytest_arguments(job), plugins=list(plugins))
+    if not hasattr(os, "fork"):  # Windows: one session, and a crash ends the run
+        _pytest_session(job, [], plugins)
+        return
+    crashed: list[Crash] = []
+    for _attempt in range(MAX_SESSIONS):
+        status = _forked_session(job, crashed, plugins)
+        crash = None if Path(job.results).exists() else read_trail(job.results + TRAIL_SUFFIX, status)
+        if crash is None or crash in crashed:
+            return  # finished, or died where nothing can be charged: the parent reports what is missing
+        crashed.append(crash)
+
+
+MAX_SESSIONS = 8  # a run goes on after this many crashes at most (each costs a fork and a pytest session)
+
+
+def _forked_session(job: Job, crashed: list[Crash], plugins: tuple[object, ...]) -> int:
+    """Run one pytest session in a forked child and return its wait status."""
+    pid = os.fork()
+    if pid == 0:  # the child: whatever happens, it never returns into the caller's code
+        code = 1
+        try:
+            _die_with_parent()
+            _pytest_session(job, crashed, plugins)
+            code = 0
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+    return os.waitpid(pid, 0)[1]
+
+
+def _pytest_session(job: Job, crashed: list[Crash], plugins: tuple[object, ...]) -> None:
+    extra = [f"--grader-crashes={encode(crashed)}"] if crashed else []
+    pytest.main(pytest_arguments(job) + extra, plugins=list(plugins))
+
+
+def _die_with_parent() -> None:
+    """On Linux, the child gets SIGKILL when the grading process dies (grader check's timeout kills that one)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
 
 
 _context: multiprocessing.context.BaseContext | None = None
