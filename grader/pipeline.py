@@ -12,11 +12,13 @@ The points are computed here from the suite the grader read itself, never from w
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
 import os
 import secrets
+import signal
 import stat
 import subprocess
 import sys
@@ -72,14 +74,19 @@ def run_unconfined(job: Job, timeout_s: float) -> Outcome:
     env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
     started = time.monotonic()
     command = [sys.executable, "-m", "grader.worker", str(job_file(job, scratch / "job.json"))]
-    try:
-        proc = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True, errors="replace",
-                              timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
-    except subprocess.TimeoutExpired as expired:
-        return Outcome(exit_code=None, signal=None, timed_out=True, wall_s=time.monotonic() - started,
-                       stdout=_text(expired.stdout), stderr=_text(expired.stderr), notes=())
+    # Its own session, so a timeout kills the grading sessions it forked too (worker.grade_in_child), not only it.
+    with subprocess.Popen(command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors="replace", stdin=subprocess.DEVNULL, start_new_session=True) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            return Outcome(exit_code=None, signal=None, timed_out=True, wall_s=time.monotonic() - started,
+                           stdout=_text(stdout)[-2**20:], stderr=_text(stderr)[-2**20:], notes=())
     return Outcome(exit_code=proc.returncode, signal=None, timed_out=False, wall_s=time.monotonic() - started,
-                   stdout=proc.stdout[-2**20:], stderr=proc.stderr[-2**20:], notes=())
+                   stdout=stdout[-2**20:], stderr=stderr[-2**20:], notes=())
 
 
 def _text(output: str | bytes | None) -> str:
