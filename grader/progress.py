@@ -11,7 +11,9 @@ summary line; every score is in the table `grader grade` prints at the end.
 
 from __future__ import annotations
 
+import heapq
 import shutil
+import statistics
 import sys
 import threading
 import time
@@ -35,6 +37,8 @@ class Progress:
         self.done = 0
         self.problems = 0
         self.current: dict[str, float] = {}  # student -> when their grading began
+        self.durations: list[float] = []  # of the submissions finished, for the typical one's time
+        self.slots = 1  # the most submissions graded at once so far (the batch's --jobs, once they all run)
         self.started_at: float | None = None
         self._lock = threading.RLock()
         self._shown = False  # a bar is on the screen
@@ -62,11 +66,14 @@ class Progress:
         """A submission started grading (called from the worker threads)."""
         with self._lock:
             self.current[student] = self.clock()
+            self.slots = max(self.slots, len(self.current))
             self._draw()
 
     def finish(self, student: str, line: str, *, problem: bool = False) -> None:
         with self._lock:
-            self.current.pop(student, None)
+            began = self.current.pop(student, None)
+            if began is not None:
+                self.durations.append(self.clock() - began)
             self.done += 1
             self.problems += problem
             if problem:  # the scores are printed at the end; here only what needs a look
@@ -104,12 +111,22 @@ class Progress:
         if self.current:
             names = sorted(self.current, key=lambda s: (self.current[s], s))
             parts.append("grading " + ", ".join(f"{name} ({_duration(now - self.current[name])})" for name in names))
-        if self.started_at is not None and self.done:
-            left = (now - self.started_at) / self.done * (self.total - self.done)
-            parts.append(f"about {_duration(left)} left")
+        if self.started_at is not None and self.durations:
+            parts.append(f"about {_duration(self.time_left(now))} left")
         elif self.done < self.total:
             parts.append("time left: after the first submission")
         return " | ".join(parts)
+
+    def time_left(self, now: float) -> float:
+        """What is left to do at the typical (median) submission's pace, spread over the slots: a few students who
+        hung until their time limits do not make the estimate the worst case."""
+        typical = statistics.median(self.durations)
+        free_at = [max(0.0, typical - (now - began)) for began in self.current.values()]
+        free_at += [0.0] * max(0, self.slots - len(free_at))
+        heapq.heapify(free_at)
+        for _ in range(self.total - self.done - len(self.current)):  # each waiting one takes the first free slot
+            heapq.heappush(free_at, heapq.heappop(free_at) + typical)
+        return max(free_at, default=0.0)
 
     def _draw(self) -> None:
         if not self.tty or self.started_at is None or not self.total:

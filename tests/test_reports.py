@@ -338,13 +338,29 @@ def test_progress_redraws_one_line_on_a_terminal() -> None:
         assert progress.status_line().startswith("[....................] 0/3 | grading ann (0s), ben (0s)")
         now[0] = 10.0
         progress.finish("ann", "[1/3] ann: 37/37")
-        assert progress.status_line() == "[#######.............] 1/3 | grading ben (10s) | about 20s left"
+        # ben should end about now, and cat then takes the typical 10 s in the free slot.
+        assert progress.status_line() == "[#######.............] 1/3 | grading ben (10s) | about 10s left"
         progress.finish("ben", "[2/3] ben: 0/37: 24 check(s) could not run", problem=True)
         progress.finish("cat", "[3/3] cat: 37/37")
     text = stream.getvalue()
     assert "\r[#######.............] 1/3" in text and "\x1b[K" in text
     assert "[1/3] ann" not in text and "[2/3] ben: 0/37: 24 check(s) could not run\n" in text
     assert text.endswith("graded 3/3 submission(s) in 10s; 1 with problems (listed above)\n")
+
+
+def test_time_left_follows_the_typical_submission_not_the_ones_that_hung() -> None:
+    now = [0.0]
+    with Progress(Terminal(), clock=lambda: now[0], tick_s=0) as progress:
+        progress.start(10)
+        for student, seconds in [("ann", 4.0), ("ben", 5.0), ("cat", 300.0), ("dan", 6.0)]:  # cat hung
+            progress.begin(student)
+            now[0] += seconds
+            progress.finish(student, f"{student} done")
+        progress.begin("eve")
+        progress.begin("fay")
+        now[0] += 1.0
+        # Median 5.5 s: eve and fay need 4.5 s more each, and 4 are waiting for 2 slots: 4.5 + 2 x 5.5 = 15.5 s.
+        assert progress.status_line().endswith("| about 16s left"), progress.status_line()
 
 
 def test_progress_prints_only_problems_and_the_summary_when_not_a_terminal() -> None:
