@@ -9,7 +9,8 @@
    default the as-is script is timed with 0 and with 1 epoch and extrapolated linearly,
    T(15) = T(0) + 15 * (T(1) - T(0)) (every epoch costs the same); `--as-is-full` times the real thing.
 3. Throughput: 20 submissions (copies of examples/submissions/ under new names) with --jobs 1 and
-   --jobs 2, and a regrade of the same unchanged 20 (everything skipped), each a whole `grade_batch`.
+   --jobs 2, and a regrade of the same unchanged 20 (everything skipped), each a whole `grade_batch`; then a class
+   of 20 with 6 endless loops against the same class with untouched templates instead (scripts/bench_hangs.py).
 4. Full grading of the reference while as many busy processes as cores run beside it (a shared server), against
    the idle figure (goal: at most 3x on 2 cores).
 5. The same on CUDA when torch sees a GPU; otherwise a row says so.
@@ -32,6 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from bench_hangs import hanging_class_rows
 
 import grader.batch
 from grader.assignment import DEFAULT_CHECKS, PROJECT_ROOT
@@ -282,6 +284,9 @@ def measure(device: str, args: argparse.Namespace) -> list[str]:
         seconds, _, _ = batch(class_dir, bench.workdir / "out-jobs2", 2, device)
         rows.append(f"| regrade of the same {args.students}, unchanged (`--jobs 2`, all skipped) | {s(seconds)} "
                     f"| | | | | {loads(before)} |")
+        # 3b. endless loops in a class (scripts/bench_hangs.py)
+        if not args.skip_hangs:
+            rows += hanging_class_rows(batch, make_class, bench.workdir, args.students, device, load)
     return rows
 
 
@@ -293,6 +298,7 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=20, help="class size for throughput (default: %(default)s)")
     parser.add_argument("--as-is-full", action="store_true", help="time the as-is script's real 15 epochs (minutes)")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-hangs", action="store_true", help="leave out the class with endless loops")
     args = parser.parse_args()
     started = time.perf_counter()
     lines = ["## Machine", "", *machine(), ""]
