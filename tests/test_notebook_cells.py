@@ -128,7 +128,7 @@ def test_catalogued_bugs_fail_in_their_cells_as_grader_check_says(assignment: st
     texts = [shown(cell) for cell in check_cells(nb).values()]
     for bug in bugs:
         named = next(iter(bug["fails"]))
-        assert any(re.search(rf"^{named} +\S+ +FAIL", text, re.M) for text in texts), (bug["name"], texts)
+        assert any(re.search(rf"^{named} +\S+ +FAIL", text, re.MULTILINE) for text in texts), (bug["name"], texts)
 
 
 LOOP = '''
