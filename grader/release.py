@@ -238,6 +238,19 @@ check, points, pass/FAIL and a sentence saying what to fix. It exits non-zero be
 (other sizes, other arguments, ...) are run when your work is graded, so solve the task, not only the
 visible checks. Warnings printed by your code or by torch never cost points.
 
+## Working in Jupyter or Colab: `check("...")`
+The notebook has a check cell under every blank. Run its first cell once (in Colab it installs this repository's
+grader from {repository}; where the grader is installed, it only loads it, and it fetches the data the
+assignment uses), then press Shift-Enter on a blank's cell and on the `check("build_model")` cell under it: a
+table shows that blank's visible checks (points, pass/FAIL, a sentence saying what to fix) for the functions as
+your kernel has them now, edits you have not saved included. `check()` runs every visible check and gives your
+total. A check runs in a copy of the kernel, under the same time limits as `make check`: an endless loop or a
+crash in your code ends the check with a message, never your session, and your variables and random state are
+left as they were. Hidden checks never run there; they run when your work is graded. The check cells and the
+first cell are not graded.
+
+![A check cell's output](docs/check-cell.png)
+
 ## Hand in with a pull request
 1. Work on a branch: `git switch -c hw1`.
 2. Commit **only** files under `assignments/`, push, and open a pull request against the default branch.
@@ -252,6 +265,10 @@ differs, it grades with the base branch's checks and flags the change in the sum
 ## 사용법 (한국어)
 - `assignments/<과제>/` 폴더의 `.py` 또는 `.ipynb` 중 하나를 골라 모든 `# Fill this blank!` 부분을 채우세요.
   함수 이름과 인자는 바꾸지 마세요.
+- Jupyter나 Colab에서는 노트북의 첫 셀을 한 번 실행한 뒤(Colab에서는 채점 도구를 설치하고 데이터를 받습니다),
+  각 빈칸 아래의 `check("함수 이름")` 셀을 실행하면 지금 커널에 정의된 함수로 그 빈칸의 공개 채점 결과가 표로
+  나옵니다(저장하지 않은 수정도 반영). `check()`는 모든 공개 채점과 총점을 보여 줍니다. 무한 루프나 충돌이
+  있어도 세션은 그대로이며, 숨겨진 채점은 제출 후에만 실행됩니다.
 - `make check`로 공개(visible) 채점 결과를 확인합니다. 만점이 아니면 실패 상태로 끝납니다. 숨겨진(hidden)
   채점은 제출 후 채점할 때 실행됩니다.
 - 제출: 새 branch에서 `assignments/` 안의 파일만 commit하고 push한 뒤 pull request를 여세요. GitHub Actions가
@@ -377,9 +394,41 @@ jobs:
 """
 
 
-def _student_readme(assignments: list[str]) -> str:
+def _student_readme(assignments: list[str], repository: str = "") -> str:
     listing = ", ".join(f"`assignments/{name}/`" for name in assignments)
-    return STUDENT_README.format(listing=listing, default=assignments[0])
+    where = f"`{repository}`" if repository else "this repository"
+    return STUDENT_README.format(listing=listing, default=assignments[0], repository=where)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The notebooks' install cell
+
+# The line `grader assign` leaves empty in every notebook's first cell (grader/assign.py INSTALL_CELL).
+_REPOSITORY_LINE = re.compile(r'^REPOSITORY = "[^"\n]*"', re.MULTILINE)
+_URL = re.compile(r"(https://|git@|ssh://)[\w.@:/~+-]+")
+
+
+def configured_repository(root: Path = PROJECT_ROOT) -> str:
+    """The students' repository the notebooks install from: `[tool.grader] student_repository` of the course's
+    pyproject.toml ("" when unset)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    return str(data.get("tool", {}).get("grader", {}).get("student_repository", ""))
+
+
+def with_repository(notebook: bytes, repository: str) -> bytes:
+    """A template notebook whose first cell installs from `repository`."""
+    import nbformat
+
+    nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)
+    for cell in nb.cells:
+        if "install-cell" in cell.metadata.get("tags", []):
+            cell.source = _REPOSITORY_LINE.sub(lambda _: f'REPOSITORY = "{repository}"', cell.source, count=1)
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -391,8 +440,13 @@ def _available_assignments(root: Path) -> list[str]:
                   if p.is_dir() and (root / "checks" / p.name / DECLARATION).is_file())
 
 
-def plan_release(assignments: list[str], root: Path = PROJECT_ROOT) -> dict[Path, bytes]:
-    """Every file of the release, by path relative to its root. Nothing is written."""
+def plan_release(assignments: list[str], root: Path = PROJECT_ROOT, repository: str | None = None
+                 ) -> dict[Path, bytes]:
+    """Every file of the release, by path relative to its root. Nothing is written. `repository`: where the
+    notebooks' first cell installs from (default: the configured one)."""
+    repository = configured_repository(root) if repository is None else repository
+    if repository and not _URL.fullmatch(repository):
+        raise ReleaseError(f"{repository!r} is not a repository address (https://..., ssh://... or git@...)")
     names = list(dict.fromkeys(assignments)) or _available_assignments(root)
     if not names:
         raise ReleaseError(f"no assignment in {root / 'assignments'} has checks to release")
@@ -405,7 +459,9 @@ def plan_release(assignments: list[str], root: Path = PROJECT_ROOT) -> dict[Path
         if not (suite / DECLARATION).is_file():
             raise ReleaseError(f"no checks for assignment {name!r} in {suite.parent}")
         for rel in _files(template):
-            files[Path("assignments", name, rel)] = (template / rel).read_bytes()
+            data = (template / rel).read_bytes()
+            files[Path("assignments", name, rel)] = with_repository(data, repository) if rel.suffix == ".ipynb" \
+                and repository else data
         for rel, data in released_checks(suite).items():
             files[Path("checks", name, rel)] = data
             checks[Path(name, rel).as_posix()] = _digest(data)
@@ -414,7 +470,10 @@ def plan_release(assignments: list[str], root: Path = PROJECT_ROOT) -> dict[Path
         files[Path("grader", rel)] = (root / "grader" / rel).read_bytes()
     files[Path("pyproject.toml")] = (root / "pyproject.toml").read_bytes()
     files[Path("Makefile")] = STUDENT_MAKEFILE.format(default=names[0]).encode("utf-8")
-    files[Path("README.md")] = _student_readme(names).encode("utf-8")
+    files[Path("README.md")] = _student_readme(names, repository).encode("utf-8")
+    screenshot = root / "docs" / "check-cell.png"
+    if screenshot.is_file():
+        files[Path("docs", "check-cell.png")] = screenshot.read_bytes()
     files[Path(".gitignore")] = STUDENT_GITIGNORE.encode("utf-8")
     files[Path(".github", "workflows", "grade.yml")] = GRADE_WORKFLOW.encode("utf-8")
     audit(files, root)
@@ -482,7 +541,7 @@ def _refuse_dangerous(out: Path, root: Path) -> None:
 
 
 def build_release(out: Path, assignments: list[str], *, force: bool = False,
-                  root: Path = PROJECT_ROOT) -> Path:
+                  root: Path = PROJECT_ROOT, repository: str | None = None) -> Path:
     """Write the student release of `assignments` (all with checks when empty) into `out`; return `out`.
 
     `out` must be missing or empty (a `.git` folder aside, so a clone of the students' repository can
@@ -492,7 +551,7 @@ def build_release(out: Path, assignments: list[str], *, force: bool = False,
     _refuse_dangerous(out, root)
     if out.exists() and not out.is_dir():
         raise ReleaseError(f"{out} is a file, not a folder")
-    files = plan_release(list(assignments), root)  # raises before anything is touched
+    files = plan_release(list(assignments), root, repository)  # raises before anything is touched
     existing = [p for p in out.iterdir() if p.name != ".git"] if out.is_dir() else []
     if existing and not force:
         raise ReleaseError(f"{out} is not empty ({', '.join(sorted(p.name for p in existing)[:5])}, ...); "
@@ -526,6 +585,9 @@ def add_release_parser(subparsers: argparse._SubParsersAction) -> None:  # type:
                          help="default: every folder of assignments/ that has checks")
     release.add_argument("--force", action="store_true",
                          help="replace the contents of a non-empty DIR (its .git folder is kept)")
+    release.add_argument("--repository", metavar="URL", default=None,
+                         help="the students' repository the notebooks' first cell installs from (default: "
+                         "[tool.grader] student_repository in pyproject.toml)")
     release.set_defaults(func=cmd_release)
 
     verify = subparsers.add_parser(
@@ -541,7 +603,7 @@ def add_release_parser(subparsers: argparse._SubParsersAction) -> None:  # type:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    out = build_release(args.out, args.assignments, force=args.force)
+    out = build_release(args.out, args.assignments, force=args.force, repository=args.repository)
     count = sum(1 for p in out.rglob("*") if p.is_file() and ".git" not in p.relative_to(out).parts)
     print(f"release written to {out}: {count} files")
     return 0

@@ -394,3 +394,20 @@ def test_grade_workflow_steps_on_a_pull_request_that_edits_the_checks(tmp_path: 
     assert table.startswith("0 of 33 points")
     assert "| train_mode_behaviour | 0/2 |" in table  # the base's points, not the edited 0/0
     assert "| free |" not in table  # the check the pull request added was removed before grading
+
+
+def test_notebooks_install_from_the_given_repository_and_the_readme_shows_both_ways(tmp_path: Path) -> None:
+    url = "https://github.com/example-course/dl-homework.git"
+    out = build_release(tmp_path / "release", [ASSIGNMENT], repository=url)
+    nb = nbformat.read(out / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    install = nb.cells[0]
+    assert "install-cell" in install.metadata["tags"] and f'REPOSITORY = "{url}"' in install.source
+    assert f'check = Checker("{ASSIGNMENT}")' in install.source
+    # Only that line differs from the committed template's notebook.
+    template = nbformat.read(PROJECT_ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    assert [c.source for c in nb.cells[1:]] == [c.source for c in template.cells[1:]]
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    for words in ("make check", 'check("build_model")', "check()", url, "Colab", "셀"):
+        assert words in readme
+    with pytest.raises(ReleaseError, match="not a repository address"):
+        build_release(tmp_path / "bad", [ASSIGNMENT], repository='x"; import os')
