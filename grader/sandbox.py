@@ -509,6 +509,10 @@ def _build_root(libc: ctypes.CDLL | None, needed: dict[str, bool], hide: tuple[s
         _must_mount(libc, "tmpfs", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777",
                     "a private " + folder)
     os.makedirs(root + "/proc", mode=0o755, exist_ok=True)
+    skeletons = _temp_skeletons(needed)
+    for folder in skeletons:
+        os.makedirs(root + folder, mode=0o755)
+        _must_mount(libc, "tmpfs", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755", "a skeleton")
     system = [folder for folder in SYSTEM_FOLDERS if os.path.isdir(folder) and not os.path.islink(folder)]
     for path in sorted(needed):  # parents first; a writable path inside a read-only one is bound anew
         inside = [other for other in [*needed, *system] if other != path and _within(path, other)]
@@ -517,11 +521,24 @@ def _build_root(libc: ctypes.CDLL | None, needed: dict[str, bool], hide: tuple[s
     for path in hide:
         if os.path.lexists(root + path):
             _hide(libc, root + path)
-    # Built: the root's and /dev's own tmpfs read-only too (without root, the student's uid owns them).
-    for folder, flags in ((root + "/dev", MS_NOEXEC), (root, MS_NODEV)):
+    # Built: the tmpfs made for folders read-only too (without root, the student's uid owns them).
+    for folder, flags in ((root + "/dev", MS_NOEXEC), *((root + s, MS_NODEV) for s in skeletons), (root, MS_NODEV)):
         _must_mount(libc, "none", folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | flags, None,
                     "making the new root read-only")
     return root
+
+
+def _temp_skeletons(needed: dict[str, bool]) -> list[str]:
+    """The folders, right inside a private temp folder, that lead to a needed path deeper in it (scratch under
+    $TMPDIR/grader-batch-*/): each gets a tmpfs of its own, read-only once built, so that the folders around
+    scratch are not writable, as a student owns them without root."""
+    tops = set()
+    for path in needed:
+        for folder in PRIVATE_TEMP:
+            parts = os.path.relpath(path, folder).split(os.sep)
+            if _within(path, folder) and len(parts) > 1:
+                tops.add(os.path.join(folder, parts[0]))
+    return sorted(tops - set(needed))
 
 
 def _build_dev(libc: ctypes.CDLL | None, root: str) -> None:

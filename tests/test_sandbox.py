@@ -441,6 +441,23 @@ def test_writing_outside_scratch_is_denied(context, scratch):
         shutil.rmtree(outside)
 
 
+def test_the_folders_around_a_deeper_scratch_are_read_only(context):
+    """Scratch deep in the private /tmp (as under grader grade): the folders leading to it are not writable,
+    although without root the student's uid owns them."""
+    top = Path(tempfile.mkdtemp(prefix="sandbox-deep-"))
+    try:
+        scratch = top / "batch" / "scratch"
+        scratch.mkdir(parents=True)
+        for path in (top, top / "batch"):
+            path.chmod(0o755)
+        outcome = run(context, write_outside, str(top / "batch"), scratch=scratch)
+        require(outcome, "no mount namespace")
+        assert outcome.stdout.startswith(("denied EROFS", "denied EACCES") if ROOT else "denied EROFS"), outcome.stdout
+        assert not (top / "batch" / "escaped.txt").exists()
+    finally:
+        shutil.rmtree(top)
+
+
 def test_no_capability_and_nothing_writable_but_scratch_and_temp(context, scratch):
     """No capability left to undo a mount or leave the chroot, none to gain by executing a program; every mount
     read-only but scratch, the private temp folders and /dev's (a bound /sys's cgroup mounts too)."""
