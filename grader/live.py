@@ -21,6 +21,7 @@ import html
 import inspect
 import os
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -205,7 +206,8 @@ class LiveResult:
         rows = "".join(_html_row(check) for check in (self.run.checks if not self.note else ()))
         table = ('<table><thead><tr><th style="text-align:left">check</th><th>points</th><th>result</th>'
                  f'<th style="text-align:left">why</th></tr></thead><tbody>{rows}</tbody></table>' if rows else "")
-        return f'<div class="grader-check">{table}<p><b>{html.escape(self.summary())}</b></p></div>'
+        summary = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(self.summary()))
+        return f'<div class="grader-check">{table}<p><b>{summary}</b></p></div>'
 
 
 def _html_row(check: CheckResult) -> str:
