@@ -106,7 +106,7 @@ def notebook_source_and_lines(nb_or_path: nbformat.NotebookNode | str | Path) ->
     chunks: list[str] = []
     lines: list[tuple[int, int]] = []
     for cell in _without_skipped_cells(nb).cells:
-        if cell.get("cell_type") != "code":
+        if cell.get("cell_type") != "code" or _only_checks(_cell_source(cell)):
             continue
         raw = _comment_magics(_cell_source(cell))
         chunk = raw.lstrip("\n").rstrip()
@@ -119,6 +119,18 @@ def notebook_source_and_lines(nb_or_path: nbformat.NotebookNode | str | Path) ->
             chunks.append(chunk)
     # Blank lines between cells keep top-level definitions apart, as in the percent-format file.
     return ("\n\n\n".join(chunks) + "\n" if chunks else ""), lines
+
+
+def _only_checks(source: str) -> bool:
+    """A cell of `check(...)` calls alone, typed or copied by the student without the template's tag: the grader
+    has no `check` (the first cell defines it), so running the cell would fail the whole import."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        return False
+    return bool(body) and all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                              and isinstance(node.value.func, ast.Name) and node.value.func.id == "check"
+                              for node in body)
 
 
 def count_stubs(source: str) -> int:

@@ -179,3 +179,11 @@ def test_grading_skips_the_install_and_check_cells() -> None:
         assert added[0] is nb.cells[0] and len(added) > 1
         without = nbformat.from_dict({**nb, "cells": [cell for cell in nb.cells if cell not in added]})
         assert notebook_to_source(nb) == notebook_to_source(without)
+
+
+def test_a_check_cell_without_its_tag_is_not_graded_either() -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def f():\n    return 1"), nbformat.v4.new_code_cell('check("f")\ncheck()'),
+                nbformat.v4.new_code_cell("result = check_answer(2)")]
+    source = notebook_to_source(nb)
+    assert 'check("f")' not in source and "result = check_answer(2)" in source and "def f():" in source
