@@ -25,9 +25,21 @@ def batchnorm_outputs(model: nn.Module, batch: torch.Tensor) -> list[torch.Tenso
     return outputs
 
 
+def fresh_linear_weights(model: nn.Module) -> None:
+    """These checks judge the modes, not the initialisation (build_model_xavier does): with all-zero weights every
+    output is the same whatever dropout drops, so each Linear layer gets random weights of its own first."""
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, nn.Linear):
+                bound = (6 / (layer.in_features + layer.out_features)) ** 0.5
+                layer.weight.copy_(torch.rand(layer.weight.shape, generator=generator) * 2 * bound - bound)
+
+
 @pytest.mark.points(2)
 def check_train_mode_behaviour(model: nn.Module, batch: torch.Tensor) -> None:
     """In train mode dropout is active and BatchNorm normalises with batch statistics and updates its running ones."""
+    fresh_linear_weights(model)
     model.train()
     before = batchnorm_state(model)
     with torch.no_grad():
@@ -50,6 +62,7 @@ def check_train_mode_behaviour(model: nn.Module, batch: torch.Tensor) -> None:
 @pytest.mark.points(2)
 def check_eval_mode_behaviour(model: nn.Module, batch: torch.Tensor) -> None:
     """In eval mode the output is deterministic, independent of the rest of the batch, and running statistics stay."""
+    fresh_linear_weights(model)
     model.train()
     with torch.no_grad():
         for _ in range(3):  # give the running statistics values of their own
