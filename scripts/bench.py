@@ -14,6 +14,8 @@
 4. Full grading of the reference while as many busy processes as cores run beside it (a shared server), against
    the idle figure (goal: at most 3x on 2 cores).
 5. The same on CUDA when torch sees a GPU; otherwise a row says so.
+Also: every blank's `check("...")` cell of every notebook in a real Jupyter kernel, the kernel's first check and
+   each blank's warm calls (scripts/bench_live.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import torch
 from bench_hangs import hanging_class_rows
+from bench_live import live_rows
 
 import grader.batch
 from grader.assignment import DEFAULT_CHECKS, PROJECT_ROOT
@@ -299,10 +302,14 @@ def main() -> int:
     parser.add_argument("--as-is-full", action="store_true", help="time the as-is script's real 15 epochs (minutes)")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-hangs", action="store_true", help="leave out the class with endless loops")
+    parser.add_argument("--skip-notebook", action="store_true",
+                        help="leave out the notebooks' check cells in a real kernel (bench_live.py)")
     args = parser.parse_args()
     started = time.perf_counter()
     lines = ["## Machine", "", *machine(), ""]
     rows = measure("cpu", args)
+    if not args.skip_notebook:
+        rows += live_rows(loads)
     if torch.cuda.is_available():
         rows += measure("cuda", args)
     else:

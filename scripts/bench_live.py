@@ -12,8 +12,10 @@ blank but the one holding the accuracy check answers a warm call in <= 2 s.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
+from collections.abc import Callable
 
 import nbformat
 from nbclient import NotebookClient
@@ -64,10 +66,11 @@ def timings(assignment: str) -> dict:
     return json.loads(printed.strip().splitlines()[-1])
 
 
-def live_rows(load: object = None) -> list[str]:
-    """One Markdown row per assignment, in bench.py's columns."""
+def live_rows(loads: Callable[[float], str] | None = None) -> list[str]:
+    """One Markdown row per assignment, in bench.py's columns (`loads`: bench.py's load before -> after)."""
     rows = []
     for assignment in ASSIGNMENTS:
+        before = os.getloadavg()[0]
         data = timings(assignment)
         blanks = data["blanks"]
         timed = {name: row for name, row in blanks.items() if not row[4]}
@@ -81,7 +84,8 @@ def live_rows(load: object = None) -> list[str]:
             f"{sorted(row[1] for row in timed.values())[len(timed) // 2]:.2f} s; first call in the kernel "
             f"{data['kernel_first']:.2f} s | {'; '.join(accuracy) or 'no accuracy check'}"
             + (f"; **not passed: {', '.join(failed)}**" if failed else "")
-            + f" | | <= {WARM_GOAL_S:g} s warm | {'yes' if warm <= WARM_GOAL_S else 'no'} | |")
+            + f" | | <= {WARM_GOAL_S:g} s warm | {'yes' if warm <= WARM_GOAL_S else 'no'} "
+            f"| {loads(before) if loads else ''} |")
     return rows
 
 
