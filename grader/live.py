@@ -375,7 +375,7 @@ def _child(job: object, namespace: dict[str, object], suite: Suite, blanks: tupl
     sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _quiet_kernel()
-    remember_live_cells(_cell_files())
+    remember_live_cells(_cell_files(namespace))
     module = suite.assignment.module
     LIVE[module] = sys.modules[module] = LiveModule(module, namespace, blanks)
     grade_in_child(job, plugins=(_Only({spec.name for spec in suite.specs}),))  # type: ignore[arg-type]
@@ -393,10 +393,21 @@ def _quiet_kernel() -> None:
         shell.display_pub.publish = lambda *args, **kwargs: None  # type: ignore[attr-defined]
 
 
-def _cell_files() -> dict[str, int]:
-    """The files IPython compiled the kernel's cells from -> their execution counts ("cell In [7]")."""
-    shell = _shell()
-    return dict(getattr(getattr(shell, "compile", None), "_filename_map", {}))
+# IPython before 8 (Colab's) names a cell's code "<ipython-input-7-1a2b3c>"; IPython 8 a file it maps to 7.
+_OLD_CELL_NAME = re.compile(r"<ipython-input-(\d+)-")
+
+
+def _cell_files(namespace: dict[str, object]) -> dict[str, int]:
+    """The files the kernel compiled its cells from -> their execution counts ("cell In [7]"): IPython's own map,
+    or the old names of the cells that defined the namespace's functions and methods."""
+    cells = dict(getattr(getattr(_shell(), "compile", None), "_filename_map", {}))
+    for value in namespace.values():
+        functions = [value, *vars(value).values()] if isinstance(value, type) else [value]
+        for function in functions:
+            file = getattr(getattr(function, "__code__", None), "co_filename", "")
+            if match := _OLD_CELL_NAME.match(file):
+                cells.setdefault(file, int(match[1]))
+    return cells
 
 
 @contextlib.contextmanager
