@@ -299,9 +299,10 @@ def _shell() -> object | None:
 
 
 def check_live(suite: Suite, namespace: dict[str, object], blanks: tuple[str, ...], *,
-               data_root: Path | None = None, device: str = "auto") -> Run:
+               data_root: Path | None = None, device: str = "cpu") -> Run:
     """The suite's checks on the functions of `namespace`, through `grader check`'s stages, the grading process a
-    fork of this one."""
+    fork of this one. On the CPU by default: a fork cannot use CUDA once the kernel has started it (Colab's GPU
+    runtimes), and `make check` on a student's machine without a GPU runs there too."""
     from grader.pipeline import GRADING_THREADS, Submitted, build_run, new_job
 
     with tempfile.TemporaryDirectory(prefix="grader-live-") as scratch:
