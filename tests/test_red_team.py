@@ -19,6 +19,13 @@ process (the pickle marker), and the grader's memory stays bounded.
 The grading processes learn two things from the environment only because a real attacker would know them
 another way: $RED_TEAM_PORT (a listener to connect to) and $RED_TEAM_MARKER (a path only the grader's user
 can write, for the pickle payload).
+
+The grader confines differently as root (namespaces, then a grading uid) and as an ordinary user (a user
+namespace of its own first, keeping the user's uid), so, run as root, the attacks on the confinement itself
+(`ORDINARY_ATTACKS`: processes, memory, output, reading, writing, the network) are graded a second time, beside
+honest students, by a driver running as uid 65534 (the `ordinary` batch; tests/ordinary_user.py; an attack's
+tests then also run as `attack@ordinary`). The verdict-forging and parent-side attacks run the same code
+whichever uid grades them: graded once. Run as an ordinary user, every batch is that user's already.
 """
 
 from __future__ import annotations
@@ -39,11 +46,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from catalogue import BUGS, plant
+from ordinary_user import NOBODY, ordinary_user_command, unavailable
 
 from grader.assignment import PROJECT_ROOT
 from grader.gradebook import Gradebook, Run
@@ -112,6 +121,17 @@ class BatchPlan:
     limits: dict[str, float]  # grader.sandbox.Limits fields
     jobs: int
     timeout_s: float  # the driver is killed after this: the batch did not complete
+    ordinary_user: bool = False  # graded by a driver running as uid 65534 (we are root)
+
+
+# The attacks graded again by an ordinary user's driver, in one batch, when we are root and can become one.
+ORDINARY = "ordinary"
+ORDINARY_ATTACKS = ("fork_bomb", "memory_bomb", "orphan_process", "stdout_flood_1gb", "import_infinite_loop",
+                    "sigterm_ignored_busy_train_epoch", "read_solutions", "read_other_students",
+                    "solution_from_project_copies", "leak_hidden_checks", "write_outside_scratch", "edit_gradebook",
+                    "network_connect")
+ORDINARY_BATCHES = (ORDINARY,) if os.geteuid() == 0 and unavailable() is None else ()
+BATCHES = ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"], *ORDINARY_BATCHES]
 
 
 MEMORY = 2 * 2**30
@@ -160,6 +180,10 @@ def plans() -> dict[str, BatchPlan]:
         "main": BatchPlan(members=attacks_of("main") | honest_members(WRONG) | {"baseline_buggy": buggy_text()},
                           limits={"wall_s": 120, "memory_bytes": MEMORY}, jobs=2, timeout_s=300),
     }
+    if ORDINARY_BATCHES:  # the hang batch's limits: the honest reference trains within them
+        found[ORDINARY] = BatchPlan(members={name: attack_text(name) for name in ORDINARY_ATTACKS}
+                                    | honest_members(FAST_WRONG), limits={"wall_s": 30, "memory_bytes": MEMORY},
+                                    jobs=2, timeout_s=300, ordinary_user=True)
     for name, attack in ATTACKS.items():
         if attack.batch == "parent":  # one batch each: a batch that breaks says which attack broke it
             found[name] = BatchPlan(members={name: attack_text(name), f"honest_{FAST_WRONG}": wrong_text(FAST_WRONG)},
@@ -171,15 +195,16 @@ def plans() -> dict[str, BatchPlan]:
 
 
 def grading_uids() -> set[int]:
-    """The uids student code runs as: `nobody` and the batch's per-slot uids."""
+    """The uids student code runs as: `nobody` and the batch's per-slot uids as root; an ordinary user's own
+    uid (65534 for our ordinary-user drivers)."""
     from grader import batch
 
     first = int(getattr(batch, "FIRST_UID", 61000))
     try:
         nobody = pwd.getpwnam("nobody").pw_uid
     except KeyError:
-        nobody = 65534
-    return set(range(first, first + 256)) | {nobody}
+        nobody = NOBODY
+    return set(range(first, first + 256)) | {nobody, NOBODY} | ({os.getuid()} if os.getuid() != 0 else set())
 
 
 ATTACK_NAMES = {"rt_importloop", "rt_sigterm", "rt_forkbomb"}  # what the attacks call their processes (comm)
@@ -230,9 +255,10 @@ def shared_folders() -> list[Path]:
     return [Path(p) for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
 
 
-def owned_by_grading_uids(roots: list[Path], *, everything: bool = False) -> set[str]:
+def owned_by_grading_uids(roots: list[Path], *, everything: bool = False, drivers: tuple[Path, ...] = ()) -> set[str]:
     """Paths under `roots` owned by a grading uid (descending only where such a uid may write, unless
-    `everything`), and anything named red_team_escape*."""
+    `everything`), and anything named red_team_escape*. Under `drivers` (the folders the drivers write, as the
+    same uid as an ordinary user's student code), only the latter."""
     uids = grading_uids()
     found = set()
     stack = [str(root) for root in roots]
@@ -247,7 +273,8 @@ def owned_by_grading_uids(roots: list[Path], *, everything: bool = False) -> set
                 info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if info.st_uid in uids or entry.name.startswith("red_team_escape"):
+            ours = any(Path(entry.path).is_relative_to(driver) for driver in drivers)
+            if (info.st_uid in uids and not ours) or entry.name.startswith("red_team_escape"):
                 found.add(entry.path)
             if stat.S_ISDIR(info.st_mode) and (everything or info.st_mode & 0o002 or info.st_uid in uids):
                 stack.append(entry.path)
@@ -313,7 +340,8 @@ report = {"error": None}
 started = time.monotonic()
 try:
     options = BatchOptions(assignment=args["assignment"], out=Path(args["out"]), jobs=args["jobs"], device="cpu",
-                           force=True, limits=Limits(**args["limits"]))
+                           force=True, limits=Limits(**args["limits"]),
+                           data_root=Path(args["data_root"]) if args["data_root"] else None)
     summary = grade_batch(Path(args["submissions"]), options, progress=lambda line: print(line, file=sys.stderr,
                                                                                           flush=True))
     report["summary"] = {"graded": summary.graded, "skipped": summary.skipped, "bad_input": summary.bad_input}
@@ -362,11 +390,23 @@ class Batch:
                 f"\ngrader progress:\n{self.log[-3000:]}\nrecorded runs: {sorted(self.runs)}")
 
 
+@dataclass(frozen=True)
+class Roots:
+    """Where the batches are written: `root`, or for an ordinary user's driver `ordinary` (a folder of uid
+    65534's, with `data`, its copy of the data; the grading processes write as that uid too, so the scans for
+    escaped files look only for red_team_escape* names in it)."""
+
+    root: Path
+    ordinary: Path | None = None
+    data: Path | None = None
+
+
 class Driver:
     """One batch graded by a driver process (its environment is watched by `grade`, around all drivers)."""
 
-    def __init__(self, name: str, plan: BatchPlan, root: Path) -> None:
-        folder = root / name
+    def __init__(self, name: str, plan: BatchPlan, roots: Roots) -> None:
+        ordinary = plan.ordinary_user and roots.ordinary is not None
+        folder = (roots.ordinary if ordinary else roots.root) / name  # type: ignore[operator]
         (folder / "class").mkdir(parents=True)
         for student, text in plan.members.items():
             (folder / "class" / f"{student}.py").write_text(text, encoding="utf-8")
@@ -378,17 +418,27 @@ class Driver:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.setblocking(False)
         self.args = {"assignment": ASSIGNMENT, "submissions": str(folder / "class"), "out": str(self.batch.out),
-                     "jobs": plan.jobs, "limits": plan.limits, "parent_memory": PARENT_MEMORY}
-        self.env = os.environ | {"TMPDIR": str(self.temp), "RED_TEAM_PORT": str(self.listener.getsockname()[1]),
-                                 "RED_TEAM_MARKER": str(self.batch.marker)}
+                     "jobs": plan.jobs, "limits": plan.limits, "parent_memory": PARENT_MEMORY,
+                     "data_root": str(roots.data) if ordinary and roots.data else ""}
+        self.env = {"TMPDIR": str(self.temp), "RED_TEAM_PORT": str(self.listener.getsockname()[1]),
+                    "RED_TEAM_MARKER": str(self.batch.marker)}
+        self.ordinary = ordinary
+        self.stack = ExitStack()
+        if ordinary:
+            for path in (self.temp, folder, *folder.rglob("*")):
+                os.chown(path, NOBODY, NOBODY)
 
     def start(self) -> None:
         folder = self.batch.folder
         self.stdout = open(folder / "driver.out", "w+", encoding="utf-8")  # noqa: SIM115 - closed in finish()
         self.stderr = open(folder / "driver.err", "w+", encoding="utf-8")  # noqa: SIM115
+        command = [sys.executable, "-c", DRIVER, json.dumps(self.args)]
+        env = os.environ | self.env
+        if self.ordinary:  # removes its own folders when the stack closes, in finish()
+            command, env = self.stack.enter_context(ordinary_user_command(command))
+            env |= self.env
         self.started = time.monotonic()
-        self.process = subprocess.Popen([sys.executable, "-c", DRIVER, json.dumps(self.args)], cwd=folder,
-                                        env=self.env, stdin=subprocess.DEVNULL, stdout=self.stdout,
+        self.process = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=self.stdout,
                                         stderr=self.stderr, start_new_session=True)
 
     def finish(self) -> Batch:
@@ -398,6 +448,7 @@ class Driver:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)  # the driver and its forkserver
             self.process.wait()
+        self.stack.close()
         batch.wall_s = time.monotonic() - self.started
         self.stdout.seek(0)
         self.stderr.seek(0)
@@ -437,15 +488,16 @@ class Driver:
             batch.runs = {run.student: run for run in book.latest(ASSIGNMENT)}
 
 
-def grade(names: list[str], root: Path, at_once: int = 2) -> dict[str, Batch]:
+def grade(names: list[str], roots: Roots, at_once: int = 2) -> dict[str, Batch]:
     """Grade the named batches, `at_once` at a time (a driver and its forkserver hold over 1 GB); the
     environment is compared before and after all of them."""
     all_plans = plans()
-    drivers = [Driver(name, all_plans[name], root) for name in names]
+    drivers = [Driver(name, all_plans[name], roots) for name in names]
     token = secrets.token_hex(8)
     for driver in drivers:
         driver.env["RED_TEAM_BATCH"] = token
-    shared_before = owned_by_grading_uids(shared_folders())
+    ours = (roots.ordinary,) if roots.ordinary else ()
+    shared_before = owned_by_grading_uids(shared_folders(), drivers=ours)
     project_before = owned_by_grading_uids(project_paths(), everything=True)
     git_before = git_status()
     graded = {}
@@ -455,7 +507,7 @@ def grade(names: list[str], root: Path, at_once: int = 2) -> dict[str, Batch]:
             driver.start()
         graded.update((driver.batch.name, driver.finish()) for driver in group)
     leftovers = leftover_processes(token)
-    written = (owned_by_grading_uids(shared_folders()) - shared_before) | \
+    written = (owned_by_grading_uids(shared_folders(), drivers=ours) - shared_before) | \
         (owned_by_grading_uids(project_paths(), everything=True) - project_before)
     remove(written)  # recorded; do not leave them behind
     git_after = git_status()
@@ -470,7 +522,18 @@ def grade(names: list[str], root: Path, at_once: int = 2) -> dict[str, Batch]:
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Batch]]:
     """Batches graded on first use (the hang batch, then the main one, then the parent-side ones together)."""
-    root = tmp_path_factory.mktemp("red-team")
+    roots = Roots(tmp_path_factory.mktemp("red-team"))
+    if ORDINARY_BATCHES:  # a folder and a copy of the data that uid 65534 may use (ours may be under /root)
+        from grader.kits import ensure_data
+
+        ordinary = Path(tempfile.mkdtemp(prefix="red-team-ordinary-", dir="/tmp"))
+        data = ensure_data(suite().assignment.kits, None, log=lambda line: None)
+        if data is not None:
+            shutil.copytree(data, ordinary / "data")
+        for path in (ordinary, *ordinary.rglob("*")):
+            os.chown(path, NOBODY, NOBODY)
+        ordinary.chmod(0o755)
+        roots = Roots(roots.root, ordinary, ordinary / "data" if data is not None else None)
     graded: dict[str, Batch] = {}
 
     class Lazy(dict[str, Batch]):
@@ -478,18 +541,27 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Batc
             group = [name] if ATTACKS.get(name, Attack(None, name)).batch != "parent" else \
                 [n for n, a in ATTACKS.items() if a.batch == "parent"]
             started = time.monotonic()
-            graded.update(grade(group, root))
+            graded.update(grade(group, roots))
             print(f"\nred team: graded {group} in {time.monotonic() - started:.0f} s", file=sys.stderr)
             for member in group:
                 self[member] = graded[member]
             return graded[name]
 
     yield Lazy()
+    if roots.ordinary is not None:
+        shutil.rmtree(roots.ordinary, ignore_errors=True)
 
 
 def batch_of(batches: dict[str, Batch], attack: str) -> Batch:
-    kind = ATTACKS[attack].batch
-    return batches[attack if kind == "parent" else kind]
+    """The batch of `attack`, or of `attack@ordinary`: its grading by an ordinary user's driver."""
+    name, _, ordinary = attack.partition("@")
+    kind = ATTACKS[name].batch
+    return batches[ordinary or (name if kind == "parent" else kind)]
+
+
+def both_ways(attacks: list[str]) -> list[str]:
+    """Each attack, and `attack@ordinary` where it is graded by an ordinary user's driver too."""
+    return attacks + [f"{name}@{ORDINARY}" for name in attacks if name in ORDINARY_ATTACKS and ORDINARY_BATCHES]
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -514,9 +586,10 @@ def describe(run: Run) -> str:
 def hostile_and_bound(batches: dict[str, Batch], attack: str) -> tuple[Run, dict[str, float]]:
     """The attack's run, and the points per check its homework earns without the attack (none without one)."""
     batch = batch_of(batches, attack)
-    base = ATTACKS[attack].base
+    name = attack.partition("@")[0]
+    base = ATTACKS[name].base
     bound = {} if base is None else points(batch.run("honest_reference" if base == "reference" else "baseline_buggy"))
-    return batch.run(attack), bound
+    return batch.run(name), bound
 
 
 def gained(hostile: Run, bound: dict[str, float]) -> dict[str, str]:
@@ -560,8 +633,8 @@ KNOWN_HOLES: dict[str, str] = {}
 
 
 def known(values: list[str], holes: dict[str, str]) -> list[object]:
-    return [pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=holes[v])) if v in holes else v
-            for v in values]
+    return [pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=holes[v.partition("@")[0]]))
+            if v.partition("@")[0] in holes else v for v in values]
 
 
 def test_corpus_is_complete_and_documented() -> None:
@@ -578,7 +651,7 @@ def test_corpus_is_complete_and_documented() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]])
+@pytest.mark.parametrize("name", BATCHES)
 def test_batch_completes_with_one_consistent_run_per_student(batches: dict[str, Batch], name: str) -> None:
     batch = batches[name]
     print(f"\n{name}: {batch.wall_s:.0f} s, grader max RSS {batch.report.get('maxrss_bytes', 0) / 2**20:.0f} MiB")
@@ -598,8 +671,23 @@ def test_batch_completes_with_one_consistent_run_per_student(batches: dict[str, 
     assert not batch.temp_left, f"the grader left temporary files behind: {batch.temp_left}"
 
 
+# How the sandbox's notes begin when a measure of confinement was not enforced (grader/sandbox.py).
+NOT_CONFINED = ("no user namespace", "no network namespace", "no mount namespace", "no PID namespace",
+                "no IPC namespace", "running as the invoking user", "hidden paths not hidden", "no process limit",
+                "sandbox setup failed", "resource limit")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]])
+@pytest.mark.parametrize("name", BATCHES)
+def test_every_submission_is_graded_with_no_missing_measure(batches: dict[str, Batch], name: str) -> None:
+    """As root and as an ordinary user alike, no report's notes say a measure was not enforced."""
+    batch = batches[name]
+    for run in batch.runs.values():
+        assert not [note for note in run.notes if note.startswith(NOT_CONFINED)], describe(run)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", BATCHES)
 def test_nothing_escapes_the_sandbox(batches: dict[str, Batch], name: str) -> None:
     batch = batches[name]
     assert not batch.leftovers, f"processes left running after batch {name!r}: {batch.leftovers}"
@@ -616,7 +704,7 @@ def test_nothing_escapes_the_sandbox(batches: dict[str, Batch], name: str) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["hang", "main", *[n for n, a in ATTACKS.items() if a.batch == "parent"]])
+@pytest.mark.parametrize("name", BATCHES)
 def test_honest_students_get_exactly_their_own_results(batches: dict[str, Batch], name: str) -> None:
     batch = batches[name]
     honest = [student for student in batch.plan.members if student.startswith("honest_")]
@@ -638,7 +726,7 @@ def test_honest_students_get_exactly_their_own_results(batches: dict[str, Batch]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("attack", known(list(ATTACKS), KNOWN_HOLES))
+@pytest.mark.parametrize("attack", known(both_ways(list(ATTACKS)), KNOWN_HOLES))
 def test_attack_earns_nothing_it_did_not_earn(batches: dict[str, Batch], attack: str) -> None:
     hostile, bound = hostile_and_bound(batches, attack)
     print(f"\n{attack}: {hostile.points:g}/{hostile.max_points:g} ({hostile.duration_s:.1f} s); "
@@ -659,24 +747,25 @@ def test_lying_about_training_loses_the_eval_mode_check(batches: dict[str, Batch
 
 
 @pytest.mark.slow
-def test_hidden_checks_never_reach_the_students_report(batches: dict[str, Batch]) -> None:
+@pytest.mark.parametrize("attack", both_ways(["leak_hidden_checks"]))
+def test_hidden_checks_never_reach_the_students_report(batches: dict[str, Batch], attack: str) -> None:
     """The grading process gets the students' copy of the checks (grader/observe.py), so there is nothing to leak."""
-    run = batches["main"].run("leak_hidden_checks")
+    run = batch_of(batches, attack).run("leak_hidden_checks")
     reported = "\n".join([run.stdout, run.stderr, *(c.message for c in run.checks)])
     leaked = [line for line in hidden_code_lines() if line in reported]
     assert not leaked, f"hidden check code in the report of leak_hidden_checks: {leaked[:5]}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("attack", ["write_outside_scratch", "edit_gradebook", "network_connect", "read_solutions",
-                                     "read_other_students", "solution_from_project_copies"])
+@pytest.mark.parametrize("attack", both_ways(["write_outside_scratch", "edit_gradebook", "network_connect",
+                                               "read_solutions", "read_other_students", "solution_from_project_copies"]))
 def test_attack_reports_no_success_of_its_own(batches: dict[str, Batch], attack: str) -> None:
     """Each of these prints a line in capitals (WROTE, EDITED, CONNECTED) or 'copied' when it gets through.
 
     A write to /tmp, /var/tmp or /dev/shm is no escape: each run has private ones (the environment test
     checks the real ones).
     """
-    run = batch_of(batches, attack).run(attack)
+    run = batch_of(batches, attack).run(attack.partition("@")[0])
     private = ("red team: WROTE /tmp/red_team_escape", "red team: WROTE /var/tmp/red_team_escape",
                "red team: WROTE /dev/shm/red_team_escape")
     successes = [line for line in run.stdout.splitlines()
@@ -686,7 +775,8 @@ def test_attack_reports_no_success_of_its_own(batches: dict[str, Batch], attack:
 
 
 @pytest.mark.slow
-def test_a_flood_of_output_is_stored_truncated(batches: dict[str, Batch]) -> None:
-    run = batches["hang"].run("stdout_flood_1gb")
+@pytest.mark.parametrize("attack", both_ways(["stdout_flood_1gb"]))
+def test_a_flood_of_output_is_stored_truncated(batches: dict[str, Batch], attack: str) -> None:
+    run = batch_of(batches, attack).run("stdout_flood_1gb")
     assert len(run.stdout) <= OUTPUT_BYTES + 200 and len(run.stderr) <= OUTPUT_BYTES + 200
     assert "truncated" in run.stdout, run.stdout[-300:]
