@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade even where student code cannot be confined (user namespaces refused, not Linux): "
                        "it then runs with your files and network; each report's notes say what was not enforced. "
                        "Where confinement works, it is used anyway")
+    grade.add_argument("--cluster", metavar="ADDRESS", default="",
+                       help="grade on a Ray cluster, one Ray task per submission: ray://HOST:PORT (Ray Client), "
+                       "HOST:PORT (the head's GCS) or auto (a cluster started on this machine); --jobs is then "
+                       "the number of tasks in flight (default: twice the cluster's slots). Needs "
+                       "pip install 'dl-grader[cluster]'")
     _add_data_root(grade)
     grade.set_defaults(func=cmd_grade)
 
@@ -203,7 +208,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(f"Grading {args.submissions} as {assignment.name} ...", file=sys.stderr, flush=True)
     options = BatchOptions(assignment=assignment.name, out=args.out, jobs=args.jobs, device=args.device,
                            force=args.force, limits=Limits(wall_s=timeout), data_root=args.data_root,
-                           unconfined=args.unconfined)
+                           unconfined=args.unconfined,
+                           cluster=args.cluster)
     try:
         with Progress() as progress:
             summary = grade_batch(args.submissions, options, progress=progress)

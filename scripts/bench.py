@@ -16,6 +16,8 @@
 5. The same on CUDA when torch sees a GPU; otherwise a row says so.
 Also: every blank's `check("...")` cell of every notebook in a real Jupyter kernel, the kernel's first check and
    each blank's warm calls (scripts/bench_live.py).
+6. `grader grade --cluster` on a local Ray cluster against the local pool: per-submission cost of the full grading
+   of the reference, throughput with 1 and 2 worker processes (scripts/bench_cluster.py).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from bench_cluster import cluster_rows
 from bench_hangs import hanging_class_rows
 from bench_live import live_rows
 
@@ -304,12 +307,18 @@ def main() -> int:
     parser.add_argument("--skip-hangs", action="store_true", help="leave out the class with endless loops")
     parser.add_argument("--skip-notebook", action="store_true",
                         help="leave out the notebooks' check cells in a real kernel (bench_live.py)")
+    parser.add_argument("--skip-cluster", action="store_true", help="leave out the Ray rows (bench_cluster.py)")
+    parser.add_argument("--cluster-students", type=int, default=8,
+                        help="class size for the Ray throughput rows (default: %(default)s)")
     args = parser.parse_args()
     started = time.perf_counter()
     lines = ["## Machine", "", *machine(), ""]
     rows = measure("cpu", args)
     if not args.skip_notebook:
         rows += live_rows(loads)
+    if not args.skip_cluster:
+        with tempfile.TemporaryDirectory(prefix="grader-bench-ray-") as tmp:
+            rows += cluster_rows(Path(tmp), "cpu", args.cluster_students, load)
     if torch.cuda.is_available():
         rows += measure("cuda", args)
     else:
