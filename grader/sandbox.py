@@ -66,6 +66,11 @@ SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE = 442, -100, 0x8000
 MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x1, 0x2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 38, 47, 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
+# keyctl(2), by architecture (no libkeyutils needed): KEYCTL_JOIN_SESSION_KEYRING with no name makes a new,
+# empty session keyring, so the student does not possess the caller's (its keys are readable by possession).
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "arm64": 219, "riscv64": 219, "ppc64le": 271, "s390x": 280,
+              "i686": 288, "armv7l": 311}
+KEYCTL_JOIN_SESSION_KEYRING = 1
 # Since Linux 5.14 RLIMIT_NPROC counts a uid's processes per user namespace, so a run in a user namespace of
 # its own counts only its own processes; before, it counted all of the invoking user's processes.
 NPROC_PER_USER_NAMESPACE = (5, 14)
@@ -305,6 +310,7 @@ def _confined_main(target: Callable[..., None], args: tuple, limits: Limits, scr
         _open_notes(private)  # kept open: the private folder is out of reach once chrooted
         _redirect_stdio(private)
         libc = _libc()
+        _new_session_keyring(libc)
         if libc is not None:  # die with the process that started us (the forkserver dies with the caller)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         needed = _needed_paths(scratch, readable)
@@ -394,6 +400,17 @@ def _redirect_stdio(private: str) -> None:
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
+
+
+def _new_session_keyring(libc: ctypes.CDLL | None) -> None:
+    """Leave the caller's session keyring (a TA's tokens, Kerberos tickets) for a new, empty one."""
+    number = SYS_KEYCTL.get(platform.machine())
+    if libc is None or number is None:
+        _note(f"the caller's session keyring stays reachable: no keyctl number known for {platform.machine()}")
+    elif libc.syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING), None) < 0 \
+            and ctypes.get_errno() not in (errno.ENOSYS, errno.EPERM):  # no keyrings here, or a seccomp filter:
+        code = ctypes.get_errno()  # the student cannot use them either
+        _note(f"the caller's session keyring stays reachable: keyctl failed: {os.strerror(code)}")
 
 
 def _libc() -> ctypes.CDLL | None:

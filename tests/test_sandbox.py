@@ -671,3 +671,37 @@ def test_grade_refuses_unconfined_grading_unless_told_and_then_notes_what_is_mis
             assert any(note.startswith(missing) for note in notes), (missing, notes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+KEYRING = """
+import ctypes, multiprocessing, os, platform, sys, tempfile
+from pathlib import Path
+from grader.sandbox import KEYCTL_JOIN_SESSION_KEYRING, SYS_KEYCTL, Limits, run_confined
+libc = ctypes.CDLL(None, use_errno=True)
+keyctl = SYS_KEYCTL[platform.machine()]
+ADD_KEY = {250: 248, 219: 217}.get(keyctl)  # add_key(2): x86_64, generic
+
+def read_key(key):
+    data = ctypes.create_string_buffer(64)
+    size = libc.syscall(ctypes.c_long(keyctl), 11, ctypes.c_long(key), data, 64, 0)  # KEYCTL_READ
+    print(data.raw[:size] if size >= 0 else os.strerror(ctypes.get_errno()))
+
+if ADD_KEY is None or libc.syscall(ctypes.c_long(keyctl), KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
+    print("SKIP no keyrings here"); sys.exit()
+key = libc.syscall(ctypes.c_long(ADD_KEY), b"user", b"ta-token", b"hunter2", 7, -3)  # into our session keyring
+read_key(key)
+with tempfile.TemporaryDirectory() as scratch:
+    outcome = run_confined(read_key, (key,), limits=Limits(wall_s=30), scratch=Path(scratch),
+                           context=multiprocessing.get_context("fork"))
+print(outcome.stdout.strip(), outcome.notes)
+"""
+
+
+def test_the_callers_session_keyring_is_out_of_reach():
+    """A secret in the grader's session keyring (a TA's token; readable by whoever possesses the keyring, any
+    uid) is not readable by the student: the sandbox joins a new, empty session keyring."""
+    done = subprocess.run([sys.executable, "-c", KEYRING], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    if done.stdout.startswith("SKIP"):
+        pytest.skip(done.stdout)
+    assert done.stdout == "b'hunter2'\nPermission denied ()\n", done.stdout
