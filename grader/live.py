@@ -32,11 +32,16 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from grader.assign import blank_names
 from grader.assignment import PROJECT_ROOT, Assignment, load_assignment
 from grader.results import CheckResult, Run
 from grader.suite import Suite, load_suite
+
+if TYPE_CHECKING:
+    from grader.sandbox import Outcome
+    from grader.worker import Job
 
 # Where a kernel started in a clone of the course's repository finds the template, for the order of the blanks.
 ASSIGNMENTS = PROJECT_ROOT / "assignments"
@@ -292,7 +297,7 @@ def kernel_namespace() -> dict[str, object]:
     return shell.user_ns if shell is not None else vars(sys.modules["__main__"])  # type: ignore[no-any-return]
 
 
-def _shell() -> object | None:
+def _shell() -> Any:
     """The running IPython shell, if any (never importing IPython where it is not loaded: 0.3 s)."""
     ipython = sys.modules.get("IPython")
     return ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
@@ -315,7 +320,7 @@ def check_live(suite: Suite, namespace: dict[str, object], blanks: tuple[str, ..
                              outcome, device=device, started=started)
 
 
-def _forked(job: object, namespace: dict[str, object], suite: Suite, blanks: tuple[str, ...], output: Path) -> object:
+def _forked(job: Job, namespace: dict[str, object], suite: Suite, blanks: tuple[str, ...], output: Path) -> Outcome:
     """Run the grading process as a fork of this one, stopped (its whole process group) at the time limit."""
     from grader.sandbox import Outcome
 
@@ -362,7 +367,7 @@ def _kill(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-def _child(job: object, namespace: dict[str, object], suite: Suite, blanks: tuple[str, ...], output: Path) -> None:
+def _child(job: Job, namespace: dict[str, object], suite: Suite, blanks: tuple[str, ...], output: Path) -> None:
     """In the fork: its own process group, output to a file (never the kernel's sockets), then the checks."""
     from grader.notebook import remember_live_cells
     from grader.submission import LIVE
@@ -379,7 +384,7 @@ def _child(job: object, namespace: dict[str, object], suite: Suite, blanks: tupl
     remember_live_cells(_cell_files(namespace))
     module = suite.assignment.module
     LIVE[module] = sys.modules[module] = LiveModule(module, namespace, blanks)
-    grade_in_child(job, plugins=(_Only({spec.name for spec in suite.specs}),))  # type: ignore[arg-type]
+    grade_in_child(job, plugins=(_Only({spec.name for spec in suite.specs}),))
 
 
 def _quiet_kernel() -> None:
@@ -391,7 +396,7 @@ def _quiet_kernel() -> None:
             matplotlib.use("Agg", force=True)
     shell = _shell()
     if shell is not None:
-        shell.display_pub.publish = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+        shell.display_pub.publish = lambda *args, **kwargs: None
 
 
 # IPython before 8 (Colab's) names a cell's code "<ipython-input-7-1a2b3c>"; IPython 8 a file it maps to 7.
