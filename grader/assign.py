@@ -219,9 +219,11 @@ REPOSITORY = ""  # the course's student repository (written by `grader release`)
 import importlib.util, subprocess, sys
 from pathlib import Path
 if importlib.util.find_spec("grader") is None:
-    if not REPOSITORY:
-        raise RuntimeError("Open this notebook from a clone of the course's repository (run `make install` there).")
-    clone = Path(REPOSITORY.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]).resolve()
+    # A clone this notebook sits in, else a new one beside it.
+    clone = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "grader" / "live.py").is_file()), None)
+    if clone is None and not REPOSITORY:
+        raise RuntimeError("Open this notebook from a clone of the course's repository.")
+    clone = clone or Path(REPOSITORY.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]).resolve()
     if not clone.exists():
         subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, str(clone)], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", str(clone)], check=True)
