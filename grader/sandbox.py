@@ -60,7 +60,7 @@ CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 16384
-MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
+MS_PRIVATE, MS_RELATIME = 1 << 18, 1 << 21
 # mount_setattr(2) (Linux 5.12; the same number on every architecture): read-only down a whole mount tree.
 SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE = 442, -100, 0x8000
 MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x1, 0x2
@@ -741,7 +741,8 @@ def _drop_privileges(libc: ctypes.CDLL | None, scratch: Path, needed: dict[str, 
     elif os.geteuid() != 0:
         _note("running as the invoking user, unconfined: it reaches what the invoking user reaches")
     else:
-        _drop_bounding_set(libc)
+        with contextlib.suppress(OSError):  # belt and braces here: setuid and NO_NEW_PRIVS already suffice
+            _drop_bounding_set(libc)
         uid, gid = _nobody()
         uid = as_uid if as_uid is not None else uid
         _give_tree(scratch, uid, gid)
