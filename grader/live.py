@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.assign import blank_names
 from grader.assignment import PROJECT_ROOT, Assignment, load_assignment
+from grader.messages import SubmissionError
 from grader.results import CheckResult, Run
 from grader.suite import Suite, load_suite
 
@@ -45,6 +46,11 @@ if TYPE_CHECKING:
 
 # Where a kernel started in a clone of the course's repository finds the template, for the order of the blanks.
 ASSIGNMENTS = PROJECT_ROOT / "assignments"
+
+
+class NotRunYet(SubmissionError, AttributeError):
+    """A blank whose cell the kernel has not run: the check says so (a SubmissionError), and `getattr(module, name,
+    None)` still answers None (an AttributeError)."""
 
 
 class LiveModule(types.ModuleType):
@@ -62,10 +68,8 @@ class LiveModule(types.ModuleType):
         if name in namespace:
             return namespace[name]
         if name in object.__getattribute__(self, "_blanks"):
-            from grader.messages import SubmissionError
-
-            raise SubmissionError(f"`{name}` is not defined in this notebook's kernel yet: run its cell, then the "
-                                  "check again.")
+            raise NotRunYet(f"`{name}` is not defined in this notebook's kernel yet: run its cell, then the check "
+                            "again.")
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value: object) -> None:
