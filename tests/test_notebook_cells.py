@@ -195,3 +195,20 @@ def test_a_check_cell_without_its_tag_is_not_graded_either() -> None:
                 nbformat.v4.new_code_cell("result = check_answer(2)")]
     source = notebook_to_source(nb)
     assert 'check("f")' not in source and "result = check_answer(2)" in source and "def f():" in source
+
+
+@pytest.mark.parametrize("assignment", ["hw1_bn_mlp", "hw2_from_scratch", "hw3_backprop_init"])
+def test_every_visible_check_answers_under_one_blank(assignment: str) -> None:
+    checker = Checker(assignment, namespace={}, fetch_data=False)
+    placed = [check for blank in checker.blanks for check in checker.checks_of(blank)]
+    visible = [spec.name for spec in checker.suite.specs if spec.visibility == "visible"]
+    assert sorted(placed) == sorted(visible)
+    # A check answers where everything it needs is written: hw1's model checks under build_model, the accuracy
+    # check (build_model, train_epoch, evaluate) under evaluate; each hw2 optimizer under its own class.
+    expected = {"hw1_bn_mlp": ("build_model", "layer_order"), "hw2_from_scratch": ("Momentum", "momentum"),
+                "hw3_backprop_init": ("backward_deep", "backward_by_hand")}[assignment]
+    assert expected[1] in checker.checks_of(expected[0])
+    if assignment == "hw1_bn_mlp":
+        assert "mnist_accuracy" in checker.checks_of("evaluate") and checker.checks_of("compare_hidden_sizes") == []
+    assert "no blank named `nope`" in str(checker("nope"))
+    assert "not defined in this kernel yet" in str(checker(checker.blanks[0]))
