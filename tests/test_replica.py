@@ -127,3 +127,41 @@ def test_copies_are_independent_of_the_description_and_of_each_other() -> None:
         first.train()(probe_batch())  # moves the first copy's running statistics
     second = rebuild(description)  # still confirmed against the recorded output
     assert not same_tensors(batchnorm_state(first), batchnorm_state(second))
+
+
+class Swish(nn.Module):  # an activation written by hand, as students do
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(x)
+
+
+class RowNorm(nn.Module):  # stateless, but it mixes the numbers of a row: no function of one number
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x / x.norm(dim=1, keepdim=True)
+
+
+class HandDropout(nn.Module):  # stateless, but random in train mode
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.dropout(x, 0.3, self.training)
+
+
+def with_layer(layer: nn.Module) -> nn.Sequential:
+    model = nn.Sequential(nn.Linear(784, 50), nn.BatchNorm1d(50), layer, nn.Linear(50, 10))
+    model.train()
+    with torch.no_grad():
+        model(torch.rand(64, 784) * 3)  # running statistics of their own
+    return model.eval()
+
+
+def test_a_stateless_elementwise_layer_of_the_students_own_is_copied_as_the_function_it_computes() -> None:
+    model = with_layer(Swish())
+    copy = rebuild(describe(model))
+    assert [type(layer).__name__ for layer in copy.layers] == ["Linear", "BatchNorm1d", "Swish", "Linear"]
+    x = torch.randn(32, 784) * 4
+    with torch.no_grad():
+        torch.testing.assert_close(copy.eval()(x), model(x), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("layer", [RowNorm(), HandDropout()], ids=["mixes_a_row", "random_in_train_mode"])
+def test_a_layer_that_is_not_a_function_of_one_number_is_named_not_copied(layer: nn.Module) -> None:
+    with pytest.raises(ReplicaError, match=f"cannot copy \\({type(layer).__name__}\\)"):
+        rebuild(describe(with_layer(layer)))
