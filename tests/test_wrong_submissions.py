@@ -10,6 +10,7 @@ verdicts as `grader check`.
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,12 @@ from grader.assignment import DEFAULT_CHECKS, PROJECT_ROOT
 from grader.batch import BatchOptions, grade_batch
 from grader.gradebook import Gradebook
 from grader.kits import ensure_data
-from grader.pipeline import child_artifacts, judged, new_job, run_unconfined, verdicts
+from grader.pipeline import child_artifacts, judged, new_job, verdicts
 from grader.protocol import Evidence, judge_checks
 from grader.results import CheckResult
-from grader.sandbox import Limits
+from grader.sandbox import Limits, Outcome
 from grader.suite import Suite, load_suite
+from grader.worker import Job, grade_in_child, warm_context
 
 CHALLENGE = 20261124  # any seed: the parent's verdicts must not depend on it
 ENTRIES = [(a, kind, entry["name"]) for a, catalogue in CATALOGUES.items()
@@ -59,7 +61,7 @@ def grade(path: Path, bug: dict | None = None, assignment: str = "hw1_bn_mlp") -
     with tempfile.TemporaryDirectory() as scratch:
         # Two torch threads here, one under grader grade below: the verdicts must not depend on it.
         job = new_job(suite, path, Path(scratch), data_root=root, device="cpu", threads=2, challenge=CHALLENGE)
-        outcome = run_unconfined(job, 900)
+        outcome = run_warm(job, 900, suite.assignment.kits, root)
         child, _, errors, _ = verdicts(suite, Path(job.results), job.nonce, outcome)
         evidence = Evidence(child_artifacts(Path(job.artifacts)), CHALLENGE, root)
     assert child, "no check ran"
@@ -71,6 +73,21 @@ def grade(path: Path, bug: dict | None = None, assignment: str = "hw1_bn_mlp") -
         f"the grader's own verdicts fail {sorted(parent_failed)}, the checks fail {sorted(child_failed)}: "
         f"{parent_failed}")
     return Graded(judged(suite, child, evidence, errors))
+
+
+def run_warm(job: Job, timeout_s: float, kits: tuple[str, ...], root: Path | None) -> Outcome:
+    """`grader check`'s grading process (worker.grade_in_child, unconfined), forked from the warm pool rather than
+    started as a fresh interpreter: the same stages, without importing torch again for each of ~100 entries."""
+    process = warm_context(kits, root).Process(target=grade_in_child, args=(job,))
+    started = time.monotonic()
+    process.start()
+    process.join(timeout_s)
+    timed_out = process.is_alive()
+    if timed_out:
+        process.kill()
+        process.join()
+    return Outcome(exit_code=process.exitcode, signal=None, timed_out=timed_out, wall_s=time.monotonic() - started,
+                   stdout="", stderr="", notes=())
 
 
 def failed(result: Graded) -> set[str]:
