@@ -496,7 +496,8 @@ def grade(names: list[str], roots: Roots, at_once: int = 2) -> dict[str, Batch]:
     token = secrets.token_hex(8)
     for driver in drivers:
         driver.env["RED_TEAM_BATCH"] = token
-    ours = (roots.ordinary,) if roots.ordinary else ()
+    # The drivers' own folders: written as a grading uid when the driver is an ordinary user.
+    ours = (roots.root, *([roots.ordinary] if roots.ordinary else []))
     shared_before = owned_by_grading_uids(shared_folders(), drivers=ours)
     project_before = owned_by_grading_uids(project_paths(), everything=True)
     git_before = git_status()
