@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader.assignment import PROJECT_ROOT
 from grader.batch import BatchOptions, grade_batch
+from grader.gradebook import Gradebook
 from grader.sandbox import Limits
 
 ASSIGNMENT = "hw1_bn_mlp"
@@ -39,6 +40,7 @@ def distinct_copies(target: Path, sources: list[Path], count: int) -> Path:
 
 
 def timed_batch(class_dir: Path, out: Path, jobs: int, cluster: str, device: str) -> float:
+    """Seconds of a whole grade_batch; a run the grader failed (no grade) makes the bench say so and stop."""
     import time
 
     options = BatchOptions(assignment=ASSIGNMENT, out=out, jobs=jobs, device=device, limits=Limits(wall_s=300),
@@ -48,7 +50,42 @@ def timed_batch(class_dir: Path, out: Path, jobs: int, cluster: str, device: str
     seconds = time.perf_counter() - started
     print(f"bench: {class_dir.name} {'on ' + cluster if cluster else 'local'} --jobs {jobs}: {seconds:.1f} s, "
           f"graded {len(summary.graded)}", flush=True)
+    with Gradebook(out / "grades.db") as book:
+        failed = [run for run in book.latest(ASSIGNMENT) if run.status != "graded"]
+    if failed:
+        raise SystemExit(f"bench: {len(failed)} run(s) not graded, e.g. {failed[0].student}: {failed[0].problem}")
     return seconds
+
+
+def round_trip_s(address: str, graded: Path, repeats: int = 50) -> tuple[float, int, int]:
+    """Ray's own cost per task, without the grading: the median round trip of a task that carries a
+    submission's bytes and returns a graded Run's JSON, on a warm worker; and those two sizes."""
+    import json
+    import statistics
+    import time
+    from dataclasses import asdict
+
+    import ray
+
+    with Gradebook(graded / "grades.db") as book:
+        reply = json.dumps(asdict(book.latest(ASSIGNMENT)[0]))
+    payload = REFERENCE.read_bytes()
+    ray.init(address=address, logging_level="WARNING", log_to_driver=False, configure_logging=False)
+    try:
+        echo = ray.remote(num_cpus=1)(_reply)
+        ray.get(echo.remote(payload, reply))  # starts the worker process
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            ray.get(echo.remote(payload, reply))
+            times.append(time.perf_counter() - started)
+    finally:
+        ray.shutdown()
+    return statistics.median(times), len(payload), len(reply)
+
+
+def _reply(payload: bytes, reply: str) -> str:
+    return reply
 
 
 def cluster_rows(workdir: Path, device: str, students: int, load: Callable[[], float]) -> list[str]:
@@ -75,6 +112,12 @@ def cluster_rows(workdir: Path, device: str, students: int, load: Callable[[], f
             tk = timed_batch(more, workdir / f"out-{name}-k", jobs, address, device)
             costs[name] = ((tk - t1) / extra, t1, tk)
         ray_cost, local_cost = costs["Ray"][0], costs["local pool"][0]
+        trip, sent, back = round_trip_s(cluster.address, workdir / "out-Ray-k")
+        rows.append(f"| Ray's own cost per task (a task carrying a submission, {sent // 1000} kB, and returning a "
+                    f"graded Run's JSON, {back // 1000} kB; median of 50, warm worker) | {1000 * trip:.1f} ms "
+                    f"| the local pool's full grading of the reference: {s(local_cost)} "
+                    f"| {100 * trip / local_cost:.2f} % | <= {100 * OVERHEAD_GOAL:g} % "
+                    f"| {'yes' if trip <= OVERHEAD_GOAL * local_cost else '**no**'} | {load():.1f} |")
         rows.append(f"| per-submission cost of the full hw1 grading of the reference, one Ray worker process (one "
                     f"1-CPU node) | {s(ray_cost)} ((T(5) - T(1)) / 4: {s(costs['Ray'][2])}, {s(costs['Ray'][1])}) "
                     f"| local pool, `--jobs 1`: {s(local_cost)} ({s(costs['local pool'][2])}, "
