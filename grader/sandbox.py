@@ -267,8 +267,11 @@ def confinement_problem() -> str | None:
     missing = missing_measures(outcome.notes)
     if outcome.ok and not missing:
         return None
-    cause = [note for note in missing if note.startswith(NO_USER_NAMESPACE)] or missing
-    what = "; ".join(cause) or f"a confined test run failed (exit {outcome.exit_code}): {outcome.stderr[-300:]}"
+    cause = [note for note in missing if note.startswith(NO_USER_NAMESPACE)]
+    what = "; ".join(cause or missing) or f"a confined test run failed (exit {outcome.exit_code}): " \
+        f"{outcome.stderr[-300:]}"
+    if not cause:  # namespaces refused to root, or a setup step failed: a container's limits, usually
+        what += " (in a container, allow unshare and mount: CAP_SYS_ADMIN and a seccomp profile that permits them)"
     return f"student code cannot be confined here: {what}".replace("\n", " ")
 
 
@@ -428,10 +431,12 @@ def _enter_user_namespace(libc: ctypes.CDLL | None) -> bool:
     themselves: files keep their owners and scratch stays writable; setgroups is denied, as the kernel wants
     of an unprivileged map."""
     uid, gid = os.geteuid(), os.getegid()
-    if libc is None or libc.unshare(CLONE_NEWUSER) != 0:
-        reason = os.strerror(ctypes.get_errno()) if libc else "not Linux"
-        _note(f"{NO_USER_NAMESPACE} ({reason}): unprivileged user namespaces are refused here; "
-              f"{user_namespace_hint()}")
+    if libc is None:
+        _note(f"{NO_USER_NAMESPACE}: not Linux ({sys.platform})")
+        return False
+    if libc.unshare(CLONE_NEWUSER) != 0:
+        _note(f"{NO_USER_NAMESPACE} ({os.strerror(ctypes.get_errno())}): unprivileged user namespaces are refused "
+              f"here; {user_namespace_hint()}")
         return False
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
         with open(f"/proc/self/{name}", "w", encoding="ascii") as file:
