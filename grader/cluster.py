@@ -118,7 +118,7 @@ def cluster_grader(suite: Suite, options: BatchOptions, data_root: Path | None,
                    "judge_threads": _torch_threads()}
         # Nested in a list, the references reach the task unresolved: a worker whose node already holds the
         # files never fetches them.
-        refs = [ray.put(checks)], [ray.put(data)] if data else []
+        refs = ([ray.put(checks)], [ray.put(data)] if data else [])
         resources = task_resources(ray, options.device)
         # max_calls=0: a worker process is reused (it keeps its warm forkserver), GPU tasks included.
         remote = ray.remote(max_calls=0)(grade_on_worker)
