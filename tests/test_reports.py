@@ -120,6 +120,7 @@ def test_markdown_has_the_table_of_checks_the_total_and_the_mistakes(out: Path) 
     assert "**Score: 8 / 10**" in ben and "## Your mistakes in plain words" in ben
     cyd = (out / "cyd" / "report.md").read_text(encoding="utf-8")
     assert "## What could not be run" in cyd and "the 2 checks compare_hidden_sizes, mnist_accuracy could not run" in cyd
+    assert "Everything ran." not in cyd and "Everything ran." in ada  # said only where nothing crashed
     dan = (out / "dan" / "report.md").read_text(encoding="utf-8")
     assert "not graded (status could\\_not\\_grade)" not in dan  # underscores inside words stay readable
     assert "The submission was not graded (status could_not_grade): the grading process ended" in dan
