@@ -112,10 +112,7 @@ def cluster_grader(suite: Suite, options: BatchOptions, data_root: Path | None,
         data = bundle(data_root) if data_root else {}
         shipped = {"assignment": suite.assignment.name, "suite_version": suite.version,
                    "checks_hash": bundle_hash(checks), "data_hash": bundle_hash(data) if data else "",
-                   "device": options.device, "limits": asdict(options.limits), "unconfined": options.unconfined,
-                   # The grader's own verdicts and figures' data are computed with the TA's torch thread count
-                   # (Ray gives a worker one): the same arithmetic, so the same gradebook as a local run.
-                   "judge_threads": _torch_threads()}
+                   "device": options.device, "limits": asdict(options.limits), "unconfined": options.unconfined}
         # Nested in a list, the references reach the task unresolved: a worker whose node already holds the
         # files never fetches them.
         refs = ([ray.put(checks)], [ray.put(data)] if data else [])
@@ -143,12 +140,6 @@ def cluster_grader(suite: Suite, options: BatchOptions, data_root: Path | None,
         yield grade, jobs
     finally:
         ray.shutdown()
-
-
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def not_graded(sub: Submission, suite: Suite, problem: str) -> Run:
@@ -194,9 +185,6 @@ def grade_on_worker(task: dict[str, Any], checks: list[Any], data: list[Any]) ->
         problem = f"not graded: grader error (this Ray worker cannot confine student code: {unconfinable})"
         return json.dumps(asdict(not_graded(submission, suite, problem)))
     data_root = _materialized(task["data_hash"], data[0], "data") if data else None
-    import torch
-
-    torch.set_num_threads(task["judge_threads"])
     options = BatchOptions(assignment=task["assignment"], device=task["device"], limits=Limits(**task["limits"]),
                            unconfined=task["unconfined"])
     # As root, one uid per running task on this node (RLIMIT_NPROC counts per uid); without root each run has a

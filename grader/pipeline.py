@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import torch
+
 from grader.plugin import STARTED
 from grader.protocol import Evidence, judge_checks
 from grader.results import CheckResult, Run
@@ -125,6 +127,9 @@ def check_path(path: Path, assignment: str | None = None, *, visibility: str = "
 def build_run(suite: Suite, submitted: Submitted, job: Job, outcome: Outcome, *, device: str,
               started: float) -> Run:
     """Stages 2-4 on what a grading process left; never raises for anything the process did."""
+    # The grader's own verdicts and figures' data computed with the grading processes' thread count: the same
+    # arithmetic on every machine, in a TA's process or a Ray worker (the figures moved in the 10th digit).
+    torch.set_num_threads(GRADING_THREADS)
     status, problem = "graded", ""
     failure = grader_failure(Path(job.results), outcome)
     try:
