@@ -175,3 +175,32 @@ def test_messages_name_the_cell_and_its_line(tmp_path: Path) -> None:
     nbformat.write(notebook(("code", "x = 1"), ("markdown", "text"), ("code", "y = 2\nraise KeyError('k')")), path)
     with pytest.raises(SubmissionError, match=r"raised KeyError: 'k' on cell 3, line 2 of your notebook"):
         import_submission(path, "hw_cells2")
+
+
+def test_colab_set_up_at_a_cells_top_level_is_commented_out() -> None:
+    """`from google.colab import drive` and `drive.mount(...)`: the grader has no Colab, and needs no Drive."""
+    cell = ("from google.colab import drive, files as f\ndrive.mount('/content/drive',\n            force_remount=True)\n"
+            "import torch\nf.download('model.pt')\ndef save(model):\n    f.download('x')\n")
+    source = notebook_to_source(notebook(("code", cell)))
+    assert source.splitlines() == [
+        "# from google.colab import drive, files as f", "# drive.mount('/content/drive',",
+        "#             force_remount=True)", "import torch", "# f.download('model.pt')",
+        "def save(model):", "    f.download('x')"]  # inside a function: the student's code, left alone
+
+
+@pytest.mark.slow
+def test_a_colab_notebook_of_the_reference_gets_every_visible_check(tmp_path: Path) -> None:
+    """The course's Colab habits (drive.mount, %cd, !pip, automagic `cd` and `pip install`) cost nothing."""
+    from grader.assign import python_to_notebook
+    from grader.pipeline import check_path
+
+    reference = Path(__file__).resolve().parent.parent / "solutions" / "hw1_bn_mlp" / "hw1_bn_mlp.py"
+    nb = python_to_notebook(reference.read_text(encoding="utf-8"))
+    colab = ["from google.colab import drive\ndrive.mount('/content/drive')", "%cd /content/drive/MyDrive/lab",
+             "!pip install torchvision", "cd /content/drive/MyDrive/lab\npip install tqdm\nls"]
+    nb.cells[:0] = [nbformat.v4.new_code_cell(text) for text in colab]
+    path = tmp_path / "hw1_bn_mlp.ipynb"
+    nbformat.write(nb, path)
+    run = check_path(path, "hw1_bn_mlp", device="cpu")
+    assert [c.name for c in run.checks if not c.passed] == [], [c.message for c in run.checks if not c.passed]
+    assert run.points == run.max_points > 0
