@@ -1,4 +1,4 @@
-"""Check a blank from the notebook itself, in the kernel that runs it: the `check("build_model")` cells that
+"""Check a blank from the notebook itself, in the kernel that runs it: the `check("<blank>")` cells that
 `grader assign` writes under every blank of a notebook template (`grader grade` skips them).
 
 `Checker(assignment)(blank)` forks the kernel. The child holds the kernel's functions exactly as they are now
@@ -233,7 +233,7 @@ def _html_row(check: CheckResult) -> str:
 
 
 class Checker:
-    """`check = Checker("hw1_bn_mlp")` in a notebook's first cell; `check("build_model")` under a blank checks
+    """`check = Checker("<assignment>")` in a notebook's first cell; `check("<blank>")` under a blank checks
     that blank, `check()` every visible check with the total."""
 
     def __init__(self, assignment: str, *, namespace: dict[str, object] | None = None, fetch_data: bool = True,
