@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader.results import Status
+from grader.time_limits import TimedOut
 
 # Set by the checks' conftest to the file the student's code was imported from.
 submission_file_key = pytest.StashKey[str]()
@@ -30,15 +31,13 @@ def student_message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.I
     error = excinfo.value
     if isinstance(error, SubmissionError):
         return "error", str(error)
+    if isinstance(error, TimedOut):
+        function = _function(excinfo, item)
+        hint = ("an endless loop or a needlessly slow step" if error.clock == "cpu"
+                else "a sleep, input() or a wait for something that never comes")
+        return "error", f"timed out after {error}{f' in {function}' if function else ''}{_where(excinfo, item)}: look for {hint}."
     if excinfo.errisinstance(pytest.fail.Exception):
-        text = str(error)
-        if text.startswith("Timeout"):  # pytest-timeout fails the test with "Timeout (>Ns) ..."
-            limit = text.split(")")[0].removeprefix("Timeout (")  # e.g. ">60.0s"
-            where = _where(excinfo, item)
-            function = _function(excinfo, item)
-            return "error", (f"timed out ({limit}){f' in {function}' if function else ''}{where}: look for an endless "
-                             "loop or a needlessly slow step.")
-        return "failed", text
+        return "failed", str(error)
     if isinstance(error, NotImplementedError):
         return "failed", f"{_function(excinfo, item) or 'a function'} is not implemented yet: fill its blank."
     who = _function(excinfo, item) or "your code"

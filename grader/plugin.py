@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
-from grader import crashes, integrity
+from grader import crashes, integrity, time_limits
 from grader.messages import FunctionHung, hung_function, student_message
 from grader.results import CheckResult
 
 collector_key = pytest.StashKey["Collector"]()
 hidden_removed_key = pytest.StashKey[int]()
+_cancel_timer_key = pytest.StashKey[Callable[[], None]]()  # disarms the running check's time limit
 STARTED = ".started"  # beside the result file: the grading machinery started before any student code ran
 _OWN_PROPERTIES = {"points", "visibility", "description", "status", "message", "observation"}
 
@@ -110,6 +111,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.stash[collector_key].hidden_not_run = len(hidden) + config.stash.get(hidden_removed_key, 0)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """In a grading run, a check's limit (pytest-timeout's: its `timeout` mark, else the ini's) counts the CPU time
+    it used, with a wall-clock backstop (grader/time_limits.py): a loaded machine does not make a correct check
+    time out, and an endless loop costs the limit, not a margin for the load."""
+    if collector_key not in item.config.stash:
+        return None  # an ordinary pytest run: pytest-timeout's own wall-clock timer
+    item.stash[_cancel_timer_key] = time_limits.start(settings.timeout, CheckTimedOut)
+    return True
+
+
+class CheckTimedOut(time_limits.TimedOut, pytest.fail.Exception):
+    """A check's time limit expired. Also pytest's own failure outcome, so that a fixture it interrupts is torn
+    down and reported like any failed fixture (pytest caches only its outcomes and Exceptions)."""
+
+    def __init__(self, cpu_s: float, clock: str) -> None:
+        time_limits.TimedOut.__init__(self, cpu_s, clock)
+        self.msg, self.pytrace = str(self), False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_timeout_cancel_timer(item: pytest.Item) -> bool | None:
+    cancel = item.stash.get(_cancel_timer_key, None)
+    if cancel is None:
+        return None
+    del item.stash[_cancel_timer_key]
+    cancel()
+    return True
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A check during which an earlier grading process of this run died fails at once, saying how."""
@@ -134,12 +165,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.excinfo is not None and report.failed:
         status, message = student_message(call.excinfo, item)
         report.user_properties += [("status", status), ("message", message)]
-        if message.startswith("timed out"):
-            _quarantine(hung_function(call.excinfo, item), item)
+        if isinstance(call.excinfo.value, time_limits.TimedOut):
+            _quarantine(hung_function(call.excinfo, item), item, call.excinfo.value)
     return report
 
 
-def _quarantine(name: str, item: pytest.Item) -> None:
+def _quarantine(name: str, item: pytest.Item, timed_out: time_limits.TimedOut) -> None:
     """A student function that ran past a check's time limit is not called again in this grading run: every later
     check or observation that calls it fails at once, naming the check where it hung (an endless loop costs one
     time limit, not one per check)."""
@@ -149,10 +180,7 @@ def _quarantine(name: str, item: pytest.Item) -> None:
     module = sys.modules.get(getattr(assignment, "module", ""))
     if not name or module is None or not callable(getattr(module, name, None)):
         return
-    limit = item.config.getini("timeout")
-    marker = item.get_closest_marker("timeout")
-    seconds = marker.args[0] if marker and marker.args else limit
-    message = (f"{name}() did not return within {float(seconds):g} s when `{item.name.removeprefix('check_')}` "
+    message = (f"{name}() did not return within {timed_out} when `{item.name.removeprefix('check_')}` "
                "called it, so the grader does not call it again: look for an endless loop.")
 
     def hung(*_args: object, **_kwargs: object) -> None:

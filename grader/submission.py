@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import signal
 import sys
 import tempfile
-import threading
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 from grader.messages import SubmissionError
 from grader.notebook import where
+from grader.time_limits import TimedOut, time_limit
 
 # A notebook kernel's live functions, by module name: set only in the process grader/live.py forks from the
 # kernel, where the checks use them as the submission instead of importing a file.
@@ -42,26 +39,25 @@ def source_file(path: Path) -> Path:
     raise SubmissionError(f"{path.name} is neither a .py file nor a notebook (.ipynb).")
 
 
-class ImportTimedOut(BaseException):
-    """The student's file was still running its module-level code at the import's time limit. A BaseException, so
-    that the student's own `except Exception:` does not swallow it."""
+class ImportTimedOut(TimedOut):
+    """The student's file was still running its module-level code at the import's time limit."""
 
 
 def import_submission(path: Path, module_name: str, timeout_s: float | None = None) -> ModuleType:
-    """Execute the student's file as module `module_name`, within `timeout_s` (where SIGALRM exists and this is
-    the main thread); any failure becomes a SubmissionError."""
+    """Execute the student's file as module `module_name`, within `timeout_s` of CPU time (grader/time_limits.py:
+    where signals work); any failure becomes a SubmissionError."""
     file = source_file(path)
     spec = importlib.util.spec_from_file_location(module_name, file)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        with _time_limit(timeout_s):
+        with time_limit(timeout_s, ImportTimedOut):
             spec.loader.exec_module(module)
     except ImportTimedOut as error:
         line = _last_line_in(error, file)
         raise SubmissionError(
-            f"importing your code did not finish within {timeout_s:g} s{f' (it was at {where(file, line)})' if line else ''}: "
+            f"importing your code did not finish within {error}{f' (it was at {where(file, line)})' if line else ''}: "
             "code outside functions runs at import, so an endless loop or a training run there stops everything. "
             "Keep experiments under `if __name__ == \"__main__\":`."
         ) from None
@@ -91,25 +87,6 @@ def import_submission(path: Path, module_name: str, timeout_s: float | None = No
             "keep the experiment under `if __name__ == \"__main__\":`."
         ) from None
     return module
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float | None) -> Iterator[None]:
-    usable = (seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield
-        return
-
-    def expired(_signum: int, _frame: object) -> None:
-        raise ImportTimedOut
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds))
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def require_functions(module: ModuleType, expected: tuple[str, ...]) -> None:

@@ -172,6 +172,7 @@ def _warm_up_forkserver() -> None:
     # One thread: an OpenMP pool started here would not survive the fork (the children would hang in it);
     # each grading process sets its own thread count.
     torch.set_num_threads(1)
+    _preload_pyplot()
     wanted = json.loads(request)
     for name in wanted["kits"]:
         module = importlib.import_module(f"grader.kits.{name}")
@@ -181,6 +182,14 @@ def _warm_up_forkserver() -> None:
                 warm(Path(wanted["root"]))
     gc.collect()
     gc.freeze()
+
+
+def _preload_pyplot() -> None:
+    """Students plot (the course's own notebooks import pyplot at the top): its import costs ~0.35 s of CPU, paid
+    here once instead of in every grading process, inside the import's or a check's time limit."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # draws nowhere; the children set it too
+    with contextlib.suppress(Exception):  # a grading process imports it itself, and reports what is wrong
+        import matplotlib.pyplot  # noqa: F401
 
 
 _warm_up_forkserver()

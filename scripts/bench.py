@@ -292,7 +292,7 @@ def measure(device: str, args: argparse.Namespace) -> list[str]:
                     f"| | | | | {loads(before)} |")
         # 3b. endless loops in a class (scripts/bench_hangs.py)
         if not args.skip_hangs:
-            rows += hanging_class_rows(batch, make_class, bench.workdir, args.students, device, load)
+            rows += hanging_class_rows(batch, bench.workdir, args.students, device, load)
     return rows
 
 

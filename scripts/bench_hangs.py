@@ -1,6 +1,6 @@
 """`make bench`'s rows for a class with hanging students (issue #15): what endless loops cost a batch.
 
-A class of 20 (copies of examples/submissions/) in which 3 students loop forever in build_model, 2 in train_epoch
+A class of 20 (distinct copies of the example .py files) in which 3 students loop forever in build_model, 2 in train_epoch
 and 1 at import, graded whole with --jobs 1 and --jobs 2, against the same class with those 6 replaced by the
 untouched template. Goals: the hanging class takes at most 1.5x as long, and each hanging student at most its
 time limit (the check's, or the import's) + 10 s + the time of the checks that did not need the hanging function.
@@ -18,6 +18,7 @@ from grader.gradebook import Gradebook
 from grader.results import Run
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+from bench_cluster import EXAMPLES, distinct_copies
 from catalogue import BUGS, plant
 
 ASSIGNMENT = "hw1_bn_mlp"
@@ -26,9 +27,11 @@ CLASS_GOAL = 1.5
 SLACK_S = 10.0
 
 
-def make_classes(make_class: Callable[[Path, int], Path], workdir: Path, students: int) -> tuple[Path, Path]:
-    """(the class with hanging students, the same class with untouched templates in their place)."""
-    hanging = make_class(workdir / "class-hanging", students - sum(HANGS.values()))
+def make_classes(workdir: Path, students: int) -> tuple[Path, Path]:
+    """(the class with hanging students, the same class with untouched templates in their place). Every file's
+    bytes are distinct, as in a real class: identical files would be graded once (grader.batch.identical)."""
+    examples = sorted(EXAMPLES.glob("*.py")) + [EXAMPLES / "alice" / f"{ASSIGNMENT}.py"]
+    hanging = distinct_copies(workdir / "class-hanging", examples, students - sum(HANGS.values()))
     control = workdir / "class-control"
     shutil.copytree(hanging, control)
     template = (PROJECT_ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.py").read_text(encoding="utf-8")
@@ -37,8 +40,8 @@ def make_classes(make_class: Callable[[Path, int], Path], workdir: Path, student
         for _ in range(count):
             number += 1
             name = f"h{number:02d}_{bug}"
-            (hanging / f"{name}.py").write_text(plant(BUGS[bug]), encoding="utf-8")
-            (control / f"{name}.py").write_text(template, encoding="utf-8")
+            (hanging / f"{name}.py").write_text(plant(BUGS[bug]) + f"\n# {name}\n", encoding="utf-8")
+            (control / f"{name}.py").write_text(template + f"\n# {name}\n", encoding="utf-8")
     return hanging, control
 
 
@@ -49,10 +52,9 @@ def allowed_s(run: Run) -> float:
     return limit + SLACK_S + sum(c.duration_s for c in run.checks if c.passed)
 
 
-def hanging_class_rows(batch: Callable[[Path, Path, int, str], tuple[float, int, int]],
-                       make_class: Callable[[Path, int], Path], workdir: Path, students: int, device: str,
-                       load: Callable[[], float]) -> list[str]:
-    hanging, control = make_classes(make_class, workdir, students)
+def hanging_class_rows(batch: Callable[[Path, Path, int, str], tuple[float, int, int]], workdir: Path,
+                       students: int, device: str, load: Callable[[], float]) -> list[str]:
+    hanging, control = make_classes(workdir, students)
     rows = []
     for jobs in (1, 2):
         before = load()
@@ -65,9 +67,35 @@ def hanging_class_rows(batch: Callable[[Path, Path, int, str], tuple[float, int,
         measure = f"{before:.1f} -> {load():.1f}"
         each_ok = all(r.duration_s <= allowed_s(r) for r in runs)
         rows.append(
-            f"| a class of {students} with 6 endless loops (3 in build_model, 2 in train_epoch, 1 at import) "
+            f"| a class of {students} distinct files with 6 endless loops (3 in build_model, 2 in train_epoch, 1 at import) "
             f"`--jobs {jobs}`, {device} | {with_hangs:.1f} s; slowest hanging student {worst.duration_s:.1f} s "
             f"(allowed {allowed_s(worst):.1f} s) | the same class with untouched templates instead: {without:.1f} s "
             f"| {ratio:.2f}x | class <= {CLASS_GOAL}x; each <= limit + {SLACK_S:g} s + its other checks "
             f"| {'yes' if ratio <= CLASS_GOAL and each_ok else '**no**'} | {measure} |")
     return rows
+
+
+def main() -> int:
+    """Alone: `python scripts/bench_hangs.py [STUDENTS]` prints the two rows (and each hanging student's time)."""
+    import os
+    import tempfile
+
+    from bench import batch
+
+    students = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    with tempfile.TemporaryDirectory(prefix="grader-bench-hangs-") as tmp:
+        workdir = Path(tmp)
+        os.chmod(workdir, 0o711)  # as grade_batch: confined processes traverse to their scratch only
+        rows = hanging_class_rows(batch, workdir, students, "cpu", lambda: os.getloadavg()[0])
+        for jobs in (1, 2):
+            with Gradebook(workdir / f"out-hanging-{jobs}" / "grades.db") as book:
+                for run in sorted(book.latest(ASSIGNMENT), key=lambda r: r.student):
+                    print(f"--jobs {jobs} {run.student}: {run.duration_s:.2f} s (allowed {allowed_s(run):.1f} s)"
+                          if run.student.startswith("h") else f"--jobs {jobs} {run.student}: {run.duration_s:.2f} s",
+                          file=sys.stderr)
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -30,8 +30,9 @@ def messages(run: Run) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "first", "again"), [
-    ("build_model_never_returns", "timed out (>5.0s) in build_model()",
-     "build_model() did not return within 5 s when `layer_shapes` called it, so the grader does not call it again"),
+    ("build_model_never_returns", "timed out after 2 s of CPU time in build_model()",
+     ("build_model() did not return within 2 s of CPU time when `layer_shapes` called it, so the grader does not "
+      "call it again")),
     ("build_model_exits_the_process", "your code ended the grading process (exit code 3) in build_model()",
      ("build_model() ended the grading process (exit code 3) when `layer_shapes` called it, so the grader does not "
      "call it again")),
@@ -44,7 +45,7 @@ def test_a_function_that_hung_or_crashed_is_not_called_again(name: str, first: s
     # Every other check that builds the model, the hidden ones and the accuracy check included, says so at once.
     others = {n: m for n, m in failed.items() if n != "layer_shapes"}
     assert len(others) == 11 and all(m.startswith(again) for m in others.values()), others
-    assert seconds < 5 + 60, seconds  # one time limit (or one restart), not one per check (24 x 15 s before)
+    assert seconds < 2 * 3 + 60, seconds  # one time limit (or one restart), not one per check (24 x 15 s before)
 
 
 @pytest.mark.slow
@@ -63,6 +64,7 @@ def test_an_endless_loop_at_import_costs_the_import_limit_once_and_names_the_lin
     failed = messages(run)
     assert len(failed) == len(run.checks) and len(set(failed.values())) == 1, set(failed.values())
     message = next(iter(failed.values()))
-    assert message.startswith("importing your code did not finish within 10 s (it was at line 17 of your code)")
+    assert message.startswith(
+        "importing your code did not finish within 5 s of CPU time (it was at line 17 of your code)")
     assert "if __name__ ==" in message
-    assert seconds < 10 + 60, seconds
+    assert seconds < 5 * 3 + 60, seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -91,5 +92,28 @@ def check_after():
     pytester.runpytest_subprocess(f"--grader-results={out}")
     checks = {c["name"]: c for c in json.loads(out.read_text())["checks"]}
     assert checks["loops"]["status"] == "error"
-    assert checks["loops"]["message"].startswith("timed out (>1.0s)")
+    assert checks["loops"]["message"] == ("timed out after 1 s of CPU time: look for an "
+                                          "endless loop or a needlessly slow step.")
     assert checks["after"]["status"] == "passed"
+
+
+def test_a_check_that_waits_is_stopped_by_the_wall_clock(pytester: pytest.Pytester) -> None:
+    """A sleep uses no CPU: the wall-clock backstop (3x the CPU limit) stops it, and the message says it waited."""
+    pytester.makeini("[pytest]\npython_files = check_*.py\npython_functions = check_*\n")
+    pytester.makepyfile(check_wait='''
+import time
+import pytest
+
+@pytest.mark.points(1)
+@pytest.mark.timeout(0.5)
+def check_sleeps():
+    time.sleep(60)
+''')
+    out = pytester.path / "results.json"
+    started = time.monotonic()
+    pytester.runpytest_subprocess(f"--grader-results={out}")
+    assert time.monotonic() - started < 30
+    (check,) = json.loads(out.read_text())["checks"]
+    assert check["status"] == "error"
+    assert check["message"].startswith("timed out after 1.5 s (waiting, not computing)"), check["message"]
+    assert "a sleep, input()" in check["message"]
