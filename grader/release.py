@@ -241,7 +241,7 @@ visible checks. Warnings printed by your code or by torch never cost points.
 ## Working in Jupyter or Colab: `check("...")`
 The notebook has a check cell under every blank. Run its first cell once (in Colab it installs this repository's
 grader from {repository}; where the grader is installed, it only loads it, and it fetches the data the
-assignment uses), then press Shift-Enter on a blank's cell and on the `check("build_model")` cell under it: a
+assignment uses), then press Shift-Enter on a blank's cell and on the `check("{first_blank}")` cell under it: a
 table shows that blank's visible checks (points, pass/FAIL, a sentence saying what to fix) for the functions as
 your kernel has them now, edits you have not saved included. `check()` runs every visible check and gives your
 total. A check runs in a copy of the kernel, under the same time limits as `make check`: an endless loop or a
@@ -252,7 +252,7 @@ first cell are not graded.
 ![A check cell's output](docs/check-cell.png)
 
 ## Hand in with a pull request
-1. Work on a branch: `git switch -c hw1`.
+1. Work on a branch: `git switch -c {default}`.
 2. Commit **only** files under `assignments/`, push, and open a pull request against the default branch.
 3. GitHub Actions (`.github/workflows/grade.yml`) grades every assignment folder your pull request changes,
    marks failing checks on your lines, writes the score table to the run's summary and keeps the result
@@ -394,10 +394,23 @@ jobs:
 """
 
 
-def _student_readme(assignments: list[str], repository: str = "") -> str:
+def _student_readme(assignments: list[str], repository: str = "", first_blank: str = "...") -> str:
     listing = ", ".join(f"`assignments/{name}/`" for name in assignments)
     where = f"`{repository}`" if repository else "this repository"
-    return STUDENT_README.format(listing=listing, default=assignments[0], repository=where)
+    return STUDENT_README.format(listing=listing, default=assignments[0], repository=where, first_blank=first_blank)
+
+
+def _first_blank(notebook: bytes | None) -> str:
+    """The blank the first `check("...")` cell of a template notebook checks, for the README's example."""
+    try:
+        cells = json.loads(notebook or b"{}").get("cells", [])
+    except (ValueError, AttributeError):
+        return "..."
+    for cell in cells:
+        found = re.fullmatch(r'\s*check\("(\w+)"\)\s*', "".join(cell.get("source", "")))
+        if found:
+            return found.group(1)
+    return "..."
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -470,7 +483,8 @@ def plan_release(assignments: list[str], root: Path = PROJECT_ROOT, repository: 
         files[Path("grader", rel)] = (root / "grader" / rel).read_bytes()
     files[Path("pyproject.toml")] = (root / "pyproject.toml").read_bytes()
     files[Path("Makefile")] = STUDENT_MAKEFILE.format(default=names[0]).encode("utf-8")
-    files[Path("README.md")] = _student_readme(names, repository).encode("utf-8")
+    first_blank = _first_blank(files.get(Path("assignments", names[0], f"{names[0]}.ipynb")))
+    files[Path("README.md")] = _student_readme(names, repository, first_blank).encode("utf-8")
     screenshot = root / "docs" / "check-cell.png"
     if screenshot.is_file():
         files[Path("docs", "check-cell.png")] = screenshot.read_bytes()

@@ -76,17 +76,23 @@ def hanging_class_rows(batch: Callable[[Path, Path, int, str], tuple[float, int,
 
 
 def main() -> int:
-    """Alone: `python scripts/bench_hangs.py [STUDENTS]` prints the two rows (and each hanging student's time)."""
+    """Alone: `python scripts/bench_hangs.py [STUDENTS] [--hog]` prints the two rows and each student's time;
+    --hog: with one busy process per core running beside both classes (a shared server)."""
+    import contextlib
     import os
     import tempfile
 
-    from bench import batch
+    from bench import batch, cpu_hog
 
-    students = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    hog = "--hog" in sys.argv
+    numbers = [a for a in sys.argv[1:] if a != "--hog"]
+    students = int(numbers[0]) if numbers else 20
     with tempfile.TemporaryDirectory(prefix="grader-bench-hangs-") as tmp:
         workdir = Path(tmp)
         os.chmod(workdir, 0o711)  # as grade_batch: confined processes traverse to their scratch only
-        rows = hanging_class_rows(batch, workdir, students, "cpu", lambda: os.getloadavg()[0])
+        with cpu_hog(os.cpu_count() or 1) if hog else contextlib.nullcontext():
+            rows = hanging_class_rows(batch, workdir, students, "cpu" + (", CPU hog running" if hog else ""),
+                                      lambda: os.getloadavg()[0])
         for jobs in (1, 2):
             with Gradebook(workdir / f"out-hanging-{jobs}" / "grades.db") as book:
                 for run in sorted(book.latest(ASSIGNMENT), key=lambda r: r.student):

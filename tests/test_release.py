@@ -15,7 +15,15 @@ import pytest
 
 from grader.assignment import PROJECT_ROOT
 from grader.cli import main
-from grader.release import FINGERPRINTS, ReleaseError, audit, build_release, released_checks, verify_checks
+from grader.release import (
+    FINGERPRINTS,
+    ReleaseError,
+    audit,
+    build_release,
+    plan_release,
+    released_checks,
+    verify_checks,
+)
 
 ASSIGNMENT = "hw1_bn_mlp"
 SOLUTION = PROJECT_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
@@ -407,7 +415,9 @@ def test_notebooks_install_from_the_given_repository_and_the_readme_shows_both_w
     template = nbformat.read(PROJECT_ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     assert [c.source for c in nb.cells[1:]] == [c.source for c in template.cells[1:]]
     readme = (out / "README.md").read_text(encoding="utf-8")
-    for words in ("make check", 'check("build_model")', "check()", url, "Colab", "셀"):
-        assert words in readme
+    for words in ("make check", 'check("load_mnist")', "check()", url, "Colab", "셀", f"git switch -c {ASSIGNMENT}"):
+        assert words in readme  # hw1's first blank (its notebook's first check cell) and its own branch name
+    other = plan_release(["hw2_from_scratch"], repository=url)[Path("README.md")].decode("utf-8")
+    assert 'check("SGD")' in other and "git switch -c hw2_from_scratch" in other and "hw1" not in other
     with pytest.raises(ReleaseError, match="not a repository address"):
         build_release(tmp_path / "bad", [ASSIGNMENT], repository='x"; import os')
