@@ -58,7 +58,8 @@ REFERENCE = PROJECT_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 FIXED_COST_GOAL_S = 0.3
 # Messages grader.batch gives every check when the grading process itself failed (no verdicts came back).
-GRADING_FAILED = ("the grading process", "no result:", "the result file", "the submission modified")
+GRADING_FAILED = ("the grading process", "no result:", "the result file", "the submission modified",
+                  "not graded: grader error")
 # The uids the bench's confined processes run as: not the usual 61000 + slot, so that a `grader grade` or a
 # test run beside the bench (RLIMIT_NPROC counts per uid, machine-wide) cannot make its processes fail.
 BENCH_UID = FIRST_UID + 900
