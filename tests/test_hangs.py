@@ -68,3 +68,17 @@ def test_an_endless_loop_at_import_costs_the_import_limit_once_and_names_the_lin
         "importing your code did not finish within 5 s of CPU time (it was at line 17 of your code)")
     assert "if __name__ ==" in message
     assert seconds < 5 * 3 + 60, seconds
+
+
+@pytest.mark.slow
+def test_a_function_that_waits_is_stopped_by_the_wall_clock_and_not_called_again(tmp_path: Path) -> None:
+    """A sleep uses no CPU: the wall-clock backstop (3x hw1's 2 s) stops it, and the message says it was waiting."""
+    run, seconds = graded("evaluate_sleeps", tmp_path)
+    failed = messages(run)
+    assert failed["evaluate_mode"].startswith("timed out after 6 s (waiting, not computing) in evaluate()")
+    assert "look for a sleep, input() or a wait" in failed["evaluate_mode"]
+    others = {n: m for n, m in failed.items() if n != "evaluate_mode"}
+    assert len(others) == 4 and all(m.startswith(
+        "evaluate() did not return within 6 s (waiting, not computing) when `evaluate_mode` called it")
+        for m in others.values()), others
+    assert seconds < 6 + 60, seconds
