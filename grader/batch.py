@@ -271,13 +271,14 @@ def grade_submission(sub: Submission, suite: Suite, options: BatchOptions, data_
     shutil.copyfile(sub.file, target)
     job = new_job(suite, target, scratch, data_root=data_root, device=options.device, threads=threads,
                   challenge=challenge_seed(sub.sha256))
+    context = warm_context(suite.assignment.kits, data_root)  # its start-up (once a batch) is no student's time
     started = time.monotonic()
     readable = [p for p in (data_root, suite.path, GRADER_PACKAGE) if p is not None]
     submitted = Submitted(student=sub.student, file=sub.file, sha256=sub.sha256, source=str(sub.source))
     try:
         for _attempt in (1, 2):  # a failure of the grader's own machinery is tried once more, never a grade
             outcome = run_confined(grade_in_child, (job,), limits=options.limits, scratch=scratch, hide=hide,
-                                   readable=readable, context=warm_context(suite.assignment.kits, data_root))
+                                   readable=readable, context=context)
             run = build_run(suite, submitted, job, outcome, device=options.device, started=started)
             if run.status != GRADER_ERROR:
                 break
