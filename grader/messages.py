@@ -33,9 +33,8 @@ def student_message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.I
         return "error", str(error)
     if isinstance(error, TimedOut):
         function = _function(excinfo, item)
-        hint = ("an endless loop or a needlessly slow step" if error.clock == "cpu"
-                else "a sleep, input() or a wait for something that never comes")
-        return "error", f"timed out after {error}{f' in {function}' if function else ''}{_where(excinfo, item)}: look for {hint}."
+        return "error", (f"timed out after {error}{f' in {function}' if function else ''}{_where(excinfo, item)}: "
+                         f"look for {error.hint}.")
     if excinfo.errisinstance(pytest.fail.Exception):
         return "failed", str(error)
     if isinstance(error, NotImplementedError):

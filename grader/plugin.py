@@ -181,7 +181,7 @@ def _quarantine(name: str, item: pytest.Item, timed_out: time_limits.TimedOut) -
     if not name or module is None or not callable(getattr(module, name, None)):
         return
     message = (f"{name}() did not return within {timed_out} when `{item.name.removeprefix('check_')}` "
-               "called it, so the grader does not call it again: look for an endless loop.")
+               f"called it, so the grader does not call it again: look for {timed_out.hint}.")
 
     def hung(*_args: object, **_kwargs: object) -> None:
         raise FunctionHung(message)

@@ -31,6 +31,13 @@ class TimedOut(BaseException):
         self.cpu_s = cpu_s
         self.clock = clock  # "cpu": it computed for cpu_s; "wall": it waited WALL_FACTOR x cpu_s
 
+    @property
+    def hint(self) -> str:
+        """What to look for in the code, by which clock stopped it."""
+        if self.clock == "cpu":
+            return "an endless loop or a needlessly slow step"
+        return "a sleep, input() or a wait for something that never comes"
+
 
 def describe(cpu_s: float, clock: str) -> str:
     """'2 s of CPU time' or '6 s (waiting, not computing)': how long the code ran past its limit."""

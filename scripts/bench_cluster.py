@@ -28,6 +28,11 @@ EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 OVERHEAD_GOAL = 0.10
 
 
+def example_files() -> list[Path]:
+    """The example class's .py submissions (alice's is a folder holding one)."""
+    return sorted(EXAMPLES.glob("*.py")) + [EXAMPLES / "alice" / f"{ASSIGNMENT}.py"]
+
+
 def distinct_copies(target: Path, sources: list[Path], count: int) -> Path:
     """`count` students, the sources in turn, each file's bytes made its own by a comment line."""
     target.mkdir()
@@ -101,8 +106,7 @@ def cluster_rows(workdir: Path, device: str, students: int, load: Callable[[], f
     extra = 4
     one = distinct_copies(workdir / "ray-ref1", [REFERENCE], 1)
     more = distinct_copies(workdir / "ray-ref5", [REFERENCE], 1 + extra)
-    examples = sorted(EXAMPLES.glob("*.py")) + [EXAMPLES / "alice" / f"{ASSIGNMENT}.py"]
-    klass = distinct_copies(workdir / "ray-class", examples, students)
+    klass = distinct_copies(workdir / "ray-class", example_files(), students)
     rows = []
     with local_cluster(nodes=1) as cluster:
         costs = {}

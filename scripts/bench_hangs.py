@@ -1,9 +1,10 @@
 """`make bench`'s rows for a class with hanging students (issue #15): what endless loops cost a batch.
 
-A class of 20 (distinct copies of the example .py files) in which 3 students loop forever in build_model, 2 in train_epoch
-and 1 at import, graded whole with --jobs 1 and --jobs 2, against the same class with those 6 replaced by the
-untouched template. Goals: the hanging class takes at most 1.5x as long, and each hanging student at most its
-time limit (the check's, or the import's) + 10 s + the time of the checks that did not need the hanging function.
+A class of 20 (distinct copies of the example .py files) in which 3 students loop forever in build_model, 2 in
+train_epoch and 1 at import, graded whole with --jobs 1 and --jobs 2, against the same class with those 6 replaced
+by the untouched template. Goals: the hanging class takes at most 1.5x as long, and each hanging student at most
+its time limit (the check's, or the import's) + 10 s + the time of the checks that did not need the hanging
+function.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from grader.gradebook import Gradebook
 from grader.results import Run
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))
-from bench_cluster import EXAMPLES, distinct_copies
+from bench_cluster import distinct_copies, example_files
 from catalogue import BUGS, plant
 
 ASSIGNMENT = "hw1_bn_mlp"
@@ -30,8 +31,7 @@ SLACK_S = 10.0
 def make_classes(workdir: Path, students: int) -> tuple[Path, Path]:
     """(the class with hanging students, the same class with untouched templates in their place). Every file's
     bytes are distinct, as in a real class: identical files would be graded once (grader.batch.identical)."""
-    examples = sorted(EXAMPLES.glob("*.py")) + [EXAMPLES / "alice" / f"{ASSIGNMENT}.py"]
-    hanging = distinct_copies(workdir / "class-hanging", examples, students - sum(HANGS.values()))
+    hanging = distinct_copies(workdir / "class-hanging", example_files(), students - sum(HANGS.values()))
     control = workdir / "class-control"
     shutil.copytree(hanging, control)
     template = (PROJECT_ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.py").read_text(encoding="utf-8")
